@@ -1,0 +1,105 @@
+"""Scripted opponents: the strength ladder every learner is measured on.
+
+``make_policy("alphabeta:4", game, seed=0)`` parses a name into a policy; the
+environments and the CLI resolve opponent names through it. Names: ``random``;
+``greedy`` (win now, else block the opponent's immediate win, else random);
+more are registered in :data:`SCRIPTED` by the modules that implement them.
+A path to a ``.pt`` checkpoint loads a trained policy.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import numpy as np
+
+from boardgym.agents.policy import check_batch, sample_legal
+from boardgym.envs.rules import Game, get_game, winning_moves
+
+
+class ScriptedPolicy:
+    """Base for rule-based players: a game, a seeded generator, ``seed(seed)``."""
+
+    name = "scripted"
+
+    def __init__(self, game: Game | str, seed: int | None = None):
+        self.game = get_game(game)
+        self.rng = np.random.default_rng(seed)
+
+    def seed(self, seed: int | None) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, game={self.game.name!r})"
+
+
+class RandomPolicy(ScriptedPolicy):
+    """Uniform over legal moves."""
+
+    name = "random"
+
+    def act(self, observation, action_mask, *, greedy: bool = True) -> np.ndarray:
+        observation, action_mask = check_batch(observation, action_mask)
+        return sample_legal(self.rng, action_mask)
+
+
+class GreedyPolicy(ScriptedPolicy):
+    """Win now if possible, else block the opponent's immediate win, else random."""
+
+    name = "greedy"
+
+    def act(self, observation, action_mask, *, greedy: bool = True) -> np.ndarray:
+        observation, action_mask = check_batch(observation, action_mask)
+        wins = winning_moves(self.game, observation, action_mask)
+        blocks = winning_moves(self.game, observation[:, ::-1], action_mask)
+        choice = np.where(wins.any(axis=1, keepdims=True), wins,
+                          np.where(blocks.any(axis=1, keepdims=True), blocks, action_mask.astype(bool)))
+        return sample_legal(self.rng, choice)
+
+
+PolicyFactory = Callable[..., object]
+
+#: name -> factory(game, seed=..., arg=...) for names written ``name`` or ``name:arg``.
+SCRIPTED: dict[str, PolicyFactory] = {
+    "random": lambda game, seed=None, arg=None: RandomPolicy(game, seed),
+    "greedy": lambda game, seed=None, arg=None: GreedyPolicy(game, seed),
+}
+
+
+def register(name: str, factory: PolicyFactory) -> None:
+    """Add a scripted player under ``name`` (``factory(game, seed=, arg=)``)."""
+    SCRIPTED[name] = factory
+
+
+def _load_optional_players() -> None:
+    """Import the modules that register more names (search, solver, human-like)."""
+    import importlib
+
+    for module in ("boardgym.agents.alphabeta", "boardgym.agents.solver", "boardgym.agents.humanlike"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
+
+
+def make_policy(spec, game: Game | str, seed: int | None = None):
+    """A policy from a spec: a policy object (returned as is), a scripted name
+    such as ``"random"`` or ``"alphabeta:4"``, or a path to a checkpoint."""
+    if hasattr(spec, "act"):
+        return spec
+    if not isinstance(spec, (str, os.PathLike)):
+        raise TypeError(f"an opponent must be a policy with .act() or a name, got {type(spec).__name__}")
+    spec = os.fspath(spec)
+    game = get_game(game)
+    if spec.endswith(".pt") or os.path.sep in spec:
+        from boardgym.agents.checkpoint import load_policy
+
+        return load_policy(spec, game=game, seed=seed)
+    name, _, arg = spec.partition(":")
+    if name not in SCRIPTED:
+        _load_optional_players()
+    if name not in SCRIPTED:
+        raise ValueError(f"unknown opponent {spec!r}; known: {sorted(SCRIPTED)} or a path to a .pt checkpoint")
+    return SCRIPTED[name](game, seed=seed, arg=arg or None)
