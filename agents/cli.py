@@ -13,6 +13,10 @@ import sys
 #: command words -> ("module:function", one-line help). The function takes argv
 #: (the words after the command) and returns an exit code.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "eval": ("boardgym.agents.commands:eval_main", "win/draw/loss of a checkpoint against opponents, both seats"),
+    "tournament": ("boardgym.agents.commands:tournament_main", "round robin between players, with Elo ratings"),
+    "play": ("boardgym.agents.commands:play_main", "play against a checkpoint or a named player in the terminal"),
+    "solve": ("boardgym.agents.solver:cli_main", "solve a Connect Four position exactly: score and per-move analysis"),
 }
 
 

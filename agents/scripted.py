@@ -43,6 +43,13 @@ class RandomPolicy(ScriptedPolicy):
         observation, action_mask = check_batch(observation, action_mask)
         return sample_legal(self.rng, action_mask)
 
+    def act_single(self, observation, action_mask) -> int:
+        """One board's move without the batch overhead (the single-agent env's fast path)."""
+        legal = np.asarray(action_mask).nonzero()[0]
+        if legal.size == 0:
+            raise ValueError("action_mask has no legal move: the game has ended")
+        return int(legal[int(self.rng.random() * legal.size)])
+
 
 class GreedyPolicy(ScriptedPolicy):
     """Win now if possible, else block the opponent's immediate win, else random."""

@@ -54,6 +54,22 @@ def _lines_through(lines: np.ndarray, n_cells: int) -> np.ndarray:
 
 
 
+def _run_shifts(rows: int, k: int) -> tuple[tuple[int, ...], ...]:
+    """Per direction of the bitboard layout (column-major, one guard bit per
+    column), the right shifts that turn stones into "a run of k starts here".
+
+    Runs double in length (1, 2, 4, ...) and then top up to k, so k=4 costs two
+    shift-ands per direction instead of three: if ``m`` marks runs of length L,
+    ``m & (m >> s*d)`` marks runs of length L+s for any s <= L.
+    """
+    steps, length = [], 1
+    while length < k:
+        steps.append(min(length, k - length))
+        length += steps[-1]
+    stride = rows + 1
+    return tuple(tuple(step * d for step in steps) for d in (1, stride, stride - 1, stride + 1))
+
+
 class IllegalMoveError(ValueError):
     """A move that the rules do not allow; the state is left unchanged."""
 
@@ -69,6 +85,7 @@ class Game:
     gravity: bool = False
     lines: np.ndarray = field(init=False, repr=False, compare=False)
     lines_through: np.ndarray = field(init=False, repr=False, compare=False)
+    run_shifts: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for attr in ("rows", "cols", "k"):
@@ -80,6 +97,7 @@ class Game:
         lines = _winning_lines(self.rows, self.cols, self.k)
         object.__setattr__(self, "lines", lines)
         object.__setattr__(self, "lines_through", _lines_through(lines, self.n_cells))
+        object.__setattr__(self, "run_shifts", _run_shifts(self.rows, self.k))
 
     @property
     def n_cells(self) -> int:
@@ -147,8 +165,13 @@ class State:
         return State(**{name: value.copy() for name, value in vars(self).items()})
 
     def take(self, index) -> "State":
-        """The sub-batch at ``index`` (a copy)."""
-        return State(**{name: value[index].copy() for name, value in vars(self).items()})
+        """The sub-batch at ``index`` (boolean mask or integer indices; a copy)."""
+        index = np.asarray(index)
+        if index.dtype == bool:
+            index = np.flatnonzero(index)
+        # np.take along axis 0 copies whole rows, far faster than fancy indexing
+        # for the small per-board arrays.
+        return State(**{name: np.take(value, index, axis=0) for name, value in vars(self).items()})
 
     def put(self, index, other: "State") -> None:
         """Overwrite the boards at ``index`` with ``other``'s."""
@@ -195,16 +218,20 @@ def legal_mask(game: Game, state: State) -> np.ndarray:
 
 def observe(game: Game, state: State) -> np.ndarray:
     """int8 (B, 2, rows, cols) planes from the point of view of the player to move."""
-    mover = state.to_move.astype(np.intp)
-    order = np.stack([mover, 1 - mover], axis=1)
-    return state.planes[np.arange(state.batch_size)[:, None], order]
+    return observe_as(game, state, state.to_move)
 
 
 def observe_as(game: Game, state: State, player: np.ndarray | int) -> np.ndarray:
     """Planes from ``player``'s point of view (plane 0 = ``player``'s stones)."""
-    player = np.broadcast_to(np.asarray(player, dtype=np.intp), (state.batch_size,))
-    order = np.stack([player, 1 - player], axis=1)
-    return state.planes[np.arange(state.batch_size)[:, None], order]
+    batch = state.batch_size
+    player = np.broadcast_to(np.asarray(player, dtype=np.intp), (batch,))
+    # Gathering whole planes as rows of a (2B, cells) view is several times
+    # faster than fancy indexing over (board, plane).
+    rows = np.empty((batch, 2), dtype=np.intp)
+    np.add(2 * np.arange(batch), player, out=rows[:, 0])
+    np.bitwise_xor(rows[:, 0], 1, out=rows[:, 1])
+    flat = np.ascontiguousarray(state.planes).reshape(2 * batch, game.n_cells)
+    return np.take(flat, rows.reshape(-1), axis=0).reshape(batch, 2, game.rows, game.cols)
 
 
 def check_actions(game: Game, state: State, actions) -> np.ndarray:
@@ -253,26 +280,56 @@ def step_inplace(game: Game, state: State, actions) -> None:
 
 def step_unchecked(game: Game, state: State, actions: np.ndarray, active: np.ndarray | None = None) -> None:
     """Apply legal moves in place. ``active`` (bool, B) limits which boards move."""
-    boards = np.arange(state.batch_size) if active is None else np.flatnonzero(active)
-    if boards.size == 0:
-        return
-    actions = actions if active is None else actions[boards]
-    player = state.to_move[boards].astype(np.intp)
+    if active is None:
+        boards = np.arange(state.batch_size)
+        selected = slice(None)
+    else:
+        boards = np.flatnonzero(active)
+        if boards.size == 0:
+            return
+        actions = actions[boards]
+        selected = boards
+    player = state.to_move[selected].astype(np.intp)
     if game.gravity:
-        cols = actions
-        rows = game.rows - 1 - state.heights[boards, cols].astype(np.intp)
-        state.heights[boards, cols] += 1
+        heights = _flat_view(state.heights)
+        slots = boards * game.cols + actions
+        cells = (game.rows - 1 - heights[slots].astype(np.intp)) * game.cols + actions
+        heights[slots] += 1
     else:
-        rows, cols = np.divmod(actions, game.cols)
-    state.planes[boards, player, rows, cols] = 1
+        cells = np.asarray(actions, dtype=np.intp)
+    # Flat indices into contiguous arrays: one 1-D scatter instead of a 4-D one.
+    stone_slots = boards * 2 + player
+    _flat_view(state.planes)[stone_slots * game.n_cells + cells] = 1
     if game.uses_bitboards:
-        won = _place_and_check_bits(game, state, boards, player, rows, cols)
+        bits = _flat_view(state.bits)
+        mover_bits = bits[stone_slots] | _cell_bits(game)[cells]
+        bits[stone_slots] = mover_bits
+        won = _has_line(game, mover_bits)
     else:
-        won = _check_lines(game, state, boards, player, rows * game.cols + cols)
-    state.num_moves[boards] += 1
-    state.winner[boards] = np.where(won, player, NO_WINNER)
-    state.terminated[boards] = won | (state.num_moves[boards] >= game.n_cells)
-    state.to_move[boards] = 1 - player
+        won = _check_lines(game, state, boards, player, cells)
+    state.num_moves[selected] += 1
+    state.winner[selected] = np.where(won, player, NO_WINNER)
+    state.terminated[selected] = won | (state.num_moves[selected] >= game.n_cells)
+    state.to_move[selected] = 1 - player
+
+
+def _flat_view(array: np.ndarray) -> np.ndarray:
+    """A 1-D view that writes through to ``array`` (State arrays are contiguous)."""
+    if not array.flags.c_contiguous:
+        raise ValueError("State arrays must be C-contiguous; build them with initial() or State.copy()")
+    return array.reshape(-1)
+
+
+_CELL_BITS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _cell_bits(game: Game) -> np.ndarray:
+    """uint64 (n_cells,): the bit of each cell, row-major cells to the bitboard layout."""
+    key = (game.rows, game.cols)
+    if key not in _CELL_BITS:
+        rows, cols = np.divmod(np.arange(game.n_cells), game.cols)
+        _CELL_BITS[key] = np.left_shift(np.uint64(1), _bit_index(game, rows, cols).astype(np.uint64))
+    return _CELL_BITS[key]
 
 
 def _bit_index(game: Game, rows, cols):
@@ -280,20 +337,13 @@ def _bit_index(game: Game, rows, cols):
     return cols * (game.rows + 1) + (game.rows - 1 - rows)
 
 
-def _place_and_check_bits(game: Game, state: State, boards, player, rows, cols) -> np.ndarray:
-    bit = np.left_shift(np.uint64(1), _bit_index(game, rows, cols).astype(np.uint64))
-    state.bits[boards, player] |= bit
-    return _has_line(game, state.bits[boards, player])
-
-
 def _has_line(game: Game, bits: np.ndarray) -> np.ndarray:
     """True where the uint64 bitboards contain k stones in a row."""
-    stride = game.rows + 1
     found = np.zeros(bits.shape, dtype=bool)
-    for shift in (1, stride, stride - 1, stride + 1):
+    for shifts in game.run_shifts:
         run = bits
-        for i in range(1, game.k):
-            run = run & (bits >> np.uint64(i * shift))
+        for shift in shifts:
+            run = run & (run >> np.uint64(shift))
         found |= run != 0
     return found
 
@@ -327,6 +377,18 @@ def has_line(game: Game, stones: np.ndarray) -> np.ndarray:
 def column_heights(game: Game, planes: np.ndarray) -> np.ndarray:
     """Stones per column (B, cols) of planes (B, 2, rows, cols), either view."""
     return (planes[:, 0] | planes[:, 1]).sum(axis=1, dtype=np.intp)
+
+
+def planes_to_bits(game: Game, planes: np.ndarray) -> np.ndarray:
+    """uint64 (B, 2) bitboards of planes (B, 2, rows, cols) in the layout of
+    ``State.bits`` (column-major, bottom-up, one guard bit per column), for the
+    searches that start from observations."""
+    if not game.uses_bitboards:
+        raise ValueError(f"{game.name} ({game.rows}x{game.cols}) does not fit in 64-bit bitboards")
+    rows, cols = np.meshgrid(np.arange(game.rows), np.arange(game.cols), indexing="ij")
+    cell_bits = np.left_shift(np.uint64(1), _bit_index(game, rows, cols).astype(np.uint64))
+    # Distinct powers of two: their sum is their bitwise or.
+    return np.where(np.asarray(planes).astype(bool), cell_bits, np.uint64(0)).sum(axis=(-2, -1), dtype=np.uint64)
 
 
 def winning_moves(game: Game, planes: np.ndarray, action_mask: np.ndarray) -> np.ndarray:
@@ -460,49 +522,81 @@ def replay(game: Game, moves) -> State:
 # ---------------------------------------------------------------------------
 
 
+class _BoardTables:
+    """Per-game lookup tables for :class:`Board`, built once per game."""
+
+    _cache: dict[Game, "_BoardTables"] = {}
+
+    def __init__(self, game: Game):
+        cells = range(game.n_cells)
+        #: cell -> (row, col) and cell -> its bit in a Python-int bitboard; Python
+        #: ints have no width limit, so even Gomoku's 240-bit layout works.
+        self.row_col = [divmod(cell, game.cols) for cell in cells]
+        self.cell_bit = [1 << int(_bit_index(game, r, c)) for r, c in self.row_col]
+        self.run_shifts = game.run_shifts
+
+    @classmethod
+    def of(cls, game: Game) -> "_BoardTables":
+        if game not in cls._cache:
+            cls._cache[game] = cls(game)
+        return cls._cache[game]
+
+
 class Board:
     """One mutable board with the same rules as the batched functions, tuned for
-    one move at a time (Python ints as bitboards where the board fits). The
-    environments use it; the tests replay random games through both."""
+    one move at a time: Python ints as bitboards, the legal mask and both
+    players' views kept up to date move by move, so reading them is one copy.
+    The environments use it; the tests replay random games through both."""
 
     __slots__ = ("game", "planes", "heights", "to_move", "num_moves", "winner", "terminated",
-                 "moves", "_bits", "_cells")
+                 "moves", "_tables", "_views", "_open", "_mask", "_no_moves", "_bits")
 
     def __init__(self, game: Game):
         self.game = game
+        self._tables = _BoardTables.of(game)
+        self.planes = np.zeros((2, game.rows, game.cols), dtype=np.int8)
+        #: planes from each player's view: _views[p][0] holds p's stones.
+        self._views = (self.planes, np.zeros_like(self.planes))
+        self._mask = np.ones(game.n_actions, dtype=np.int8)
+        self._no_moves = np.zeros(game.n_actions, dtype=np.int8)
         self.reset()
 
     def reset(self) -> None:
+        """Empty the board in place (arrays handed out earlier were copies)."""
         game = self.game
-        self.planes = np.zeros((2, game.rows, game.cols), dtype=np.int8)
+        self._views[0].fill(0)
+        self._views[1].fill(0)
+        self._mask.fill(1)
         self.heights = [0] * game.cols
         self.to_move = 0
         self.num_moves = 0
         self.winner = NO_WINNER
         self.terminated = False
         self.moves: list[int] = []
+        self._open = [True] * game.n_actions
         self._bits = [0, 0]
-        self._cells = [-1] * game.n_cells
 
     def legal_mask(self) -> np.ndarray:
-        game = self.game
-        if self.terminated:
-            return np.zeros(game.n_actions, dtype=np.int8)
-        if game.gravity:
-            return np.array([h < game.rows for h in self.heights], dtype=np.int8)
-        return np.array([c < 0 for c in self._cells], dtype=np.int8)
+        """int8 (n_actions,), a fresh array; all zeros once the game has ended."""
+        return (self._no_moves if self.terminated else self._mask).copy()
+
+    def view(self, player: int) -> tuple[np.ndarray, np.ndarray]:
+        """Fresh (planes from ``player``'s view, ``player``'s legal mask): the mask
+        is all zeros unless it is ``player``'s turn in a game still running."""
+        mask = self._mask if player == self.to_move and not self.terminated else self._no_moves
+        return self._views[player].copy(), mask.copy()
 
     def is_legal(self, action) -> bool:
-        if self.terminated or isinstance(action, (bool, np.bool_)):
-            return False
-        if not isinstance(action, (int, np.integer)) or not 0 <= action < self.game.n_actions:
-            return False
-        if self.game.gravity:
-            return self.heights[action] < self.game.rows
-        return self._cells[action] < 0
+        if action.__class__ is not int:
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+                return False
+            action = int(action)
+        return not self.terminated and 0 <= action < len(self._open) and self._open[action]
 
     def legal_moves(self) -> list[int]:
-        return np.flatnonzero(self.legal_mask()).tolist()
+        if self.terminated:
+            return []
+        return [action for action, is_open in enumerate(self._open) if is_open]
 
     def check(self, action) -> int:
         """Return ``action`` as an int or raise IllegalMoveError naming it and the legal moves."""
@@ -523,52 +617,52 @@ class Board:
         """Play a move for the player to move; IllegalMoveError leaves the board unchanged."""
         self.play_unchecked(self.check(action))
 
+    def play_if_legal(self, action) -> bool:
+        """Play ``action`` if it is a plain int naming a legal move; return whether
+        it was played (the environments' hot path; anything else returns False)."""
+        if action.__class__ is not int or self.terminated or not 0 <= action < len(self._open) \
+                or not self._open[action]:
+            return False
+        self.play_unchecked(action)
+        return True
+
     def play_unchecked(self, action: int) -> None:
+        """Play a move known to be legal (a plain int); the environments' hot path."""
         game = self.game
         player = self.to_move
         if game.gravity:
             height = self.heights[action]
-            row, col = game.rows - 1 - height, action
+            cell = (game.rows - 1 - height) * game.cols + action
             self.heights[action] = height + 1
+            if height + 1 == game.rows:
+                self._open[action] = False
+                self._mask[action] = 0
         else:
-            row, col = divmod(action, game.cols)
-        cell = row * game.cols + col
-        self._cells[cell] = player
-        self.planes[player, row, col] = 1
+            cell = action
+            self._open[action] = False
+            self._mask[action] = 0
+        row, col = self._tables.row_col[cell]
+        self._views[0][player, row, col] = 1
+        self._views[1][1 - player, row, col] = 1
         self.moves.append(action)
         self.num_moves += 1
-        if game.uses_bitboards:
-            self._bits[player] |= 1 << (col * (game.rows + 1) + game.rows - 1 - row)
-            won = self._bits_have_line(self._bits[player])
+        bits = self._bits[player] | self._tables.cell_bit[cell]
+        self._bits[player] = bits
+        for shifts in self._tables.run_shifts:
+            run = bits
+            for shift in shifts:
+                run &= run >> shift
+            if run:
+                self.winner = player
+                self.terminated = True
+                break
         else:
-            won = self._lines_have(player, cell)
-        if won:
-            self.winner = player
-        self.terminated = won or self.num_moves == game.n_cells
+            self.terminated = self.num_moves == game.n_cells
         self.to_move = 1 - player
 
-    def _bits_have_line(self, bits: int) -> bool:
-        stride = self.game.rows + 1
-        for shift in (1, stride, stride - 1, stride + 1):
-            run = bits
-            for i in range(1, self.game.k):
-                run &= bits >> (i * shift)
-            if run:
-                return True
-        return False
-
-    def _lines_have(self, player: int, cell: int) -> bool:
-        cells = self._cells
-        lines = self.game.lines
-        for line_id in self.game.lines_through[cell]:
-            if line_id < len(lines) and all(cells[i] == player for i in lines[line_id]):
-                return True
-        return False
-
     def observe(self, player: int | None = None) -> np.ndarray:
-        """int8 (2, rows, cols) from ``player``'s view (default: the player to move)."""
-        player = self.to_move if player is None else player
-        return self.planes[[player, 1 - player]]
+        """int8 (2, rows, cols) from ``player``'s view (default: the player to move), a fresh array."""
+        return self._views[self.to_move if player is None else player].copy()
 
     def returns(self) -> tuple[float, float]:
         if self.winner == NO_WINNER:

@@ -1,0 +1,172 @@
+"""Evaluation against a ladder of opponents: wins, draws and losses per seat.
+
+``evaluate(policy, LADDER, "connect_four", n_games=200, seed=0)`` plays
+``n_games`` against each opponent through :func:`boardgym.agents.arena.play_games`,
+the policy in the first seat in half of them (the even-numbered games) and in
+the second seat in the other half. Scripted opponents named by string are built
+with a seed derived from ``seed`` and the name, and any player with a
+``seed(seed)`` method is reseeded the same way before each match, so a report
+is reproducible for the same seed whatever the order of the opponents.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from boardgym.agents.arena import Games, alternate_seats, play_games
+from boardgym.agents.scripted import make_policy
+from boardgym.envs.rules import Game, get_game
+
+#: The strength ladder every learner is measured on, weakest first.
+LADDER = ("random", "greedy", "alphabeta:2", "alphabeta:4")
+
+#: Seat labels in reports: the policy moving first, second, and both together.
+SEATS = ("first", "second", "total")
+
+
+@dataclass(frozen=True)
+class Record:
+    """Wins, draws and losses of the evaluated policy over some games."""
+
+    wins: int
+    draws: int
+    losses: int
+    mean_length: float
+
+    @property
+    def games(self) -> int:
+        return self.wins + self.draws + self.losses
+
+    def rate(self, result: str) -> float:
+        """Share of games with ``result`` in ("win", "draw", "loss"); 0 when no games."""
+        count = {"win": self.wins, "draw": self.draws, "loss": self.losses}[result]
+        return count / self.games if self.games else 0.0
+
+    @property
+    def score(self) -> float:
+        """Points per game, a draw counting half (the Elo score)."""
+        return (self.wins + 0.5 * self.draws) / self.games if self.games else 0.0
+
+    @classmethod
+    def from_outcomes(cls, outcomes: np.ndarray, lengths: np.ndarray) -> "Record":
+        return cls(wins=int((outcomes > 0).sum()), draws=int((outcomes == 0).sum()),
+                   losses=int((outcomes < 0).sum()),
+                   mean_length=float(lengths.mean()) if len(lengths) else 0.0)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The games against one opponent; the evaluated policy is index 0 in ``games.seats``."""
+
+    opponent: str
+    games: Games
+
+    @property
+    def outcomes(self) -> np.ndarray:
+        """+1/0/-1 per game from the evaluated policy's side (ready for ``EloTable.add_games``)."""
+        return self.games.outcome_for(0)
+
+    def record(self, seat: str = "total") -> Record:
+        """The policy's record in ``seat``: "first", "second" or "total"."""
+        if seat not in SEATS:
+            raise ValueError(f"seat must be one of {SEATS}, got {seat!r}")
+        chosen = np.ones(len(self.games.winners), dtype=bool)
+        if seat != "total":
+            chosen = self.games.seats[:, SEATS.index(seat)] == 0
+        return Record.from_outcomes(self.outcomes[chosen], self.games.lengths[chosen])
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Results of one evaluation, opponent by opponent in the order given."""
+
+    game: str
+    n_games: int
+    seed: int
+    matches: dict[str, MatchResult]
+
+    def __getitem__(self, opponent: str) -> MatchResult:
+        return self.matches[opponent]
+
+    def table(self) -> str:
+        """A printable win/draw/loss table: one row per opponent and seat."""
+        width = max([len(name) for name in self.matches] + [8])
+        header = (f"{'opponent'.ljust(width)}  {'seat':<6}  {'games':>5}  {'win':>6}  {'draw':>6}  "
+                  f"{'loss':>6}  {'length':>6}")
+        lines = [f"{self.game}, {self.n_games} games per opponent, seed {self.seed}", header, "-" * len(header)]
+        for name, match in self.matches.items():
+            for seat in SEATS:
+                r = match.record(seat)
+                lines.append(f"{(name if seat == 'first' else '').ljust(width)}  {seat:<6}  {r.games:5d}  "
+                             f"{r.rate('win'):6.1%}  {r.rate('draw'):6.1%}  {r.rate('loss'):6.1%}  "
+                             f"{r.mean_length:6.1f}")
+        return "\n".join(lines)
+
+    def as_scalars(self) -> dict[str, float]:
+        """``eval/<opponent>/{win,draw,loss}`` rates over both seats, for TensorBoard.
+
+        Characters TensorBoard does not allow in a tag (such as the ``:`` of
+        ``alphabeta:4``) become ``_``, as ``SummaryWriter`` would do with a warning.
+        """
+        scalars = {}
+        for name, match in self.matches.items():
+            record = match.record()
+            for result in ("win", "draw", "loss"):
+                scalars[f"eval/{tag_name(name)}/{result}"] = record.rate(result)
+        return scalars
+
+    def record_elo(self, table, player: str) -> None:
+        """Add every game of this report to an :class:`~boardgym.agents.elo.EloTable` as ``player``."""
+        for name, match in self.matches.items():
+            table.add_games(player, name, match.outcomes)
+
+
+def tag_name(name: str) -> str:
+    """``name`` with characters TensorBoard rejects in tags replaced by ``_``."""
+    return re.sub(r"[^-/\w.]", "_", name)
+
+
+def derived_seed(seed: int, label: str) -> int:
+    """A seed for one named participant, stable across runs and opponent orders."""
+    return int(np.random.SeedSequence([int(seed), zlib.crc32(label.encode())]).generate_state(1)[0])
+
+
+def _label(spec) -> str:
+    if isinstance(spec, str):
+        return spec
+    return str(getattr(spec, "name", None) or type(spec).__name__)
+
+
+def evaluate(policy, opponents, game: Game | str, n_games: int = 200, seed: int = 0,
+             greedy: bool = True) -> EvalReport:
+    """Play ``policy`` against each opponent ``n_games`` times, half in each seat.
+
+    ``opponents`` is a sequence of names (``"alphabeta:4"``, checkpoint paths)
+    or policies, or a mapping from report labels to either. ``policy`` may be a
+    policy or a name too. ``greedy`` is passed to every player's ``act``.
+    """
+    game = get_game(game)
+    if not isinstance(n_games, (int, np.integer)) or n_games < 1:
+        raise ValueError(f"n_games must be a positive integer, got {n_games!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(opponents, str) or not isinstance(opponents, (Sequence, Mapping)):
+        raise ValueError(f"opponents must be a list of names/policies or a mapping, got {opponents!r}")
+    labelled = dict(opponents) if isinstance(opponents, Mapping) else {_label(o): o for o in opponents}
+    if not labelled:
+        raise ValueError("opponents is empty: give at least one name or policy")
+    player = make_policy(policy, game, seed=derived_seed(seed, "policy"))
+    matches = {}
+    for label, spec in labelled.items():
+        opponent = make_policy(spec, game, seed=derived_seed(seed, label))
+        for participant, role in ((player, "policy"), (opponent, label)):
+            if callable(getattr(participant, "seed", None)):
+                participant.seed(derived_seed(seed, f"{role} vs {label}"))
+        games = play_games(game, [player, opponent], alternate_seats(n_games), greedy=greedy)
+        matches[label] = MatchResult(label, games)
+    return EvalReport(game=game.name, n_games=int(n_games), seed=int(seed), matches=matches)

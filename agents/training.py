@@ -1,0 +1,184 @@
+"""The ``boardgym train`` and ``boardgym demo`` commands, and the run set-up
+they share (fresh run directories, resuming, TensorBoard, checkpoints).
+
+A new run never touches an earlier one: it gets its own directory
+``<logdir>/<game>_<algo>_s<seed>_<n>`` holding the TensorBoard events,
+``latest.pt`` and ``best.pt``. ``--resume PATH`` (a checkpoint or a run
+directory) continues that run in place: step counter, pool, Elo table and
+TensorBoard curves carry on from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+from boardgym.agents.dqn import DQNConfig
+from boardgym.agents.reinforce import ReinforceConfig
+from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
+
+GameName = Literal["connect_four", "tictactoe"]
+AlgoName = Literal["dqn", "reinforce"]
+
+
+@dataclass
+class TrainConfig:
+    """Train a DQN or REINFORCE agent by self-play; logs and checkpoints go to a fresh run directory."""
+
+    game: Optional[GameName] = None
+    """Game to learn (default connect_four; with --resume, the checkpoint's)."""
+    algo: Optional[AlgoName] = None
+    """Learning algorithm (default dqn; with --resume, the checkpoint's)."""
+    steps: int = 2_000_000
+    """Total environment steps (learner moves) of the run; a resumed run continues up to this."""
+    seed: int = 0
+    """Seed of everything random in the run."""
+    logdir: str = "runs"
+    """Parent directory of the run directories."""
+    resume: Optional[str] = None
+    """Checkpoint file (or run directory) to continue."""
+    quiet: bool = False
+    """No progress bar."""
+    time_limit: Optional[float] = None
+    """Stop training after this many seconds (then evaluate and save)."""
+    threads: int = 2
+    """CPU threads for torch."""
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
+    """Opponent pool, evaluation and logging."""
+    dqn: DQNConfig = field(default_factory=DQNConfig)
+    """DQN hyperparameters (used when --algo dqn)."""
+    reinforce: ReinforceConfig = field(default_factory=ReinforceConfig)
+    """REINFORCE hyperparameters (used when --algo reinforce)."""
+
+    def __post_init__(self) -> None:
+        if self.steps < 0:
+            raise ValueError(f"TrainConfig.steps must be >= 0, got {self.steps}")
+        if self.seed < 0:
+            raise ValueError(f"TrainConfig.seed must be >= 0, got {self.seed}")
+        if self.threads < 1:
+            raise ValueError(f"TrainConfig.threads must be at least 1, got {self.threads}")
+        if self.time_limit is not None and self.time_limit <= 0:
+            raise ValueError(f"TrainConfig.time_limit must be positive, got {self.time_limit}")
+
+
+def new_run_dir(logdir: str | os.PathLike, game: str, algo: str, seed: int) -> Path:
+    """Create and return the first free ``<logdir>/<game>_<algo>_s<seed>_<n>``."""
+    Path(logdir).mkdir(parents=True, exist_ok=True)
+    counter = 1
+    while True:
+        candidate = Path(logdir) / f"{game}_{algo}_s{seed}_{counter}"
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            counter += 1
+
+
+def checkpoint_path(resume: str | os.PathLike) -> Path:
+    """``resume`` itself, or ``latest.pt`` inside it when it is a run directory."""
+    path = Path(resume)
+    return path / "latest.pt" if path.is_dir() else path
+
+
+def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
+    """A trainer for a new run (fresh directory) or a resumed one (``config.resume``)."""
+    from boardgym.agents.seeding import seed_everything
+    from boardgym.agents.tensorboard import RunLogger
+
+    if config.resume is not None:
+        return _resume_trainer(config)
+    game, algo = config.game or "connect_four", config.algo or "dqn"
+    config = _with(config, game=game, algo=algo)
+    seed_everything(config.seed)
+    from boardgym.agents.checkpoint import learner_classes
+
+    learner_class, _ = learner_classes(algo)
+    learner = learner_class(game, getattr(config, algo), seed=config.seed)
+    run_dir = new_run_dir(config.logdir, game, algo, config.seed)
+    logger = RunLogger(run_dir)
+    logger.hyperparameters(asdict(config))
+    return _trainer(learner, config, logger, run_dir)
+
+
+def _with(config: TrainConfig, **changes) -> TrainConfig:
+    import dataclasses
+
+    return dataclasses.replace(config, **changes)
+
+
+def _trainer(learner, config: TrainConfig, logger, run_dir: Path) -> SelfPlayTrainer:
+    sp = config.selfplay
+    pool = OpponentPool(learner, sp.opponents, max_snapshots=sp.max_snapshots, seed=config.seed)
+    return SelfPlayTrainer(learner, pool, sp, seed=config.seed, logger=logger, run_dir=run_dir,
+                           run_config=asdict(config), progress=not config.quiet)
+
+
+def _resume_trainer(config: TrainConfig) -> SelfPlayTrainer:
+    from boardgym.agents.checkpoint import CheckpointError, learner_from_checkpoint, load_checkpoint, restore_trainer
+    from boardgym.agents.tensorboard import RunLogger
+
+    path = checkpoint_path(config.resume)
+    checkpoint = load_checkpoint(path)
+    for name in ("game", "algo"):
+        asked = getattr(config, name)
+        if asked is not None and asked != checkpoint[name]:
+            raise ValueError(f"--{name} {asked} does not match the checkpoint's {name} {checkpoint[name]!r} ({path})")
+    saved = checkpoint["config"]
+    try:
+        selfplay = SelfPlayConfig(**saved["selfplay"])
+        seed = int(saved["seed"])
+    except (KeyError, TypeError) as err:
+        raise CheckpointError(f"{path} has no self-play run config to resume from ({err})") from None
+    # The run keeps its own hyperparameters; the command line sets only how long and how verbosely.
+    config = _with(config, game=checkpoint["game"], algo=checkpoint["algo"], seed=seed, selfplay=selfplay,
+                   logdir=str(path.parent.parent), **{checkpoint["algo"]: learner_config(checkpoint)})
+    learner = learner_from_checkpoint(checkpoint, seed=seed)
+    trainer = _trainer(learner, config, RunLogger(path.parent, purge_step=int(checkpoint["step"])), path.parent)
+    restore_trainer(trainer, checkpoint)
+    return trainer
+
+
+def learner_config(checkpoint: dict):
+    from boardgym.agents.checkpoint import learner_classes
+
+    return learner_classes(checkpoint["algo"])[1](**checkpoint["learner_config"])
+
+
+def run_training(config: TrainConfig) -> SelfPlayTrainer:
+    """Build (or resume) a run, train up to ``config.steps``, save, and report where things went."""
+    import torch
+
+    torch.set_num_threads(config.threads)
+    trainer = build_trainer(config)
+    run_dir = trainer.run_dir
+    print(f"run directory: {run_dir}  (TensorBoard logs, latest.pt, best.pt)")
+    print(f"watch it with: tensorboard --logdir {run_dir.parent}")
+    remaining = max(0, config.steps - trainer.step)
+    if trainer.step:
+        print(f"resuming at step {trainer.step}; {remaining} steps to go")
+    started = time.perf_counter()
+    try:
+        trainer.run(remaining, time_limit=config.time_limit)
+    except KeyboardInterrupt:
+        trainer.save_checkpoint()
+        print(f"\ninterrupted at step {trainer.step}; continue with --resume {run_dir / 'latest.pt'}")
+        raise
+    finally:
+        if trainer.logger is not None:
+            trainer.logger.close()
+    print(f"trained to step {trainer.step} in {time.perf_counter() - started:.0f} s")
+    if trainer.last_report is not None:
+        print(trainer.last_report.table())
+    print(f"checkpoints: {run_dir / 'latest.pt'} and {run_dir / 'best.pt'} (best by Elo)")
+    return trainer
+
+
+def train(argv: list[str]) -> int:
+    """``boardgym train``."""
+    import tyro
+
+    run_training(tyro.cli(TrainConfig, args=argv, prog="boardgym train"))
+    return 0
