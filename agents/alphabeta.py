@@ -143,24 +143,21 @@ def _negamax(own, other, depth, alpha, beta, gravity, bottom, board, stride, k, 
 @jit
 def _move_values(own, other, depth, values, gravity, bottom, board, stride, k, move_masks, order,
                  line_masks, weights):
-    """Fill ``values[action]`` for every legal action: exact for the best moves
-    (and any tied with them), an upper bound below the best for the others."""
+    """Fill ``values[action]`` with the exact search value of every legal action
+    (each searched with a full window, so ties and runners-up are exact too)."""
     candidates = _candidates(own | other, gravity, bottom, board)
-    best = -INFINITY
+    # Every value below lies strictly inside (-bound, bound): a full window.
+    bound = WIN_SCORE + depth
     for action in order:
         move = candidates & move_masks[action]
         if move == 0:
             continue
         mine = own | move
         if _has_line(mine, stride, k):
-            value = WIN_SCORE + depth
+            values[action] = bound
         else:
-            # Window (best - 1, inf): moves that tie with the best come out exact.
-            value = -_negamax(other, mine, depth - 1, -INFINITY, -(best - 1), gravity, bottom, board, stride, k,
-                              move_masks, order, line_masks, weights)
-        values[action] = value
-        if value > best:
-            best = value
+            values[action] = -_negamax(other, mine, depth - 1, -bound, bound, gravity, bottom, board,
+                                       stride, k, move_masks, order, line_masks, weights)
 
 
 class AlphaBetaPolicy(ScriptedPolicy):
@@ -175,7 +172,7 @@ class AlphaBetaPolicy(ScriptedPolicy):
         self.tables = SearchTables.for_game(self.game)
 
     def move_values(self, observation: np.ndarray, action_mask: np.ndarray) -> np.ndarray:
-        """float (B, n_actions): search values of the moves (-inf where illegal)."""
+        """float (B, n_actions): exact search values of the moves (-inf where illegal)."""
         observation, action_mask = check_batch(observation, action_mask)
         game, tables = self.game, self.tables
         if observation.shape[1:] != (2, game.rows, game.cols):

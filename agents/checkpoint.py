@@ -22,6 +22,7 @@ import os
 import pickle
 import random
 import tempfile
+import warnings
 import zipfile
 from dataclasses import asdict
 from pathlib import Path
@@ -72,12 +73,15 @@ def load_checkpoint(path: str | os.PathLike, game: Game | str | None = None) -> 
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # Plain pickles (not torch.save files) make torch warn about their protocol; they are refused below anyway.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         raise CheckpointError(
             f"{path} is not a boardgym checkpoint: it holds objects other than tensors and plain values, "
             f"and was refused without running any of it ({str(err).splitlines()[0]})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as err:
+    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as err:
         raise CheckpointError(f"{path} is truncated or corrupt and cannot be read ({str(err).splitlines()[0]})") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         found = checkpoint.get("format") if isinstance(checkpoint, dict) else type(checkpoint).__name__

@@ -11,7 +11,6 @@ so ``--game`` is only needed when every player is a name.
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from typing import Annotated, TextIO
@@ -21,15 +20,11 @@ import tyro
 
 from boardgym.agents.elo import EloTable
 from boardgym.agents.evaluation import LADDER, derived_seed, evaluate
-from boardgym.agents.scripted import make_policy
+from boardgym.agents.scripted import is_checkpoint_path, make_policy
 from boardgym.envs import rules
 from boardgym.envs.rules import Game, get_game
 
 DEFAULT_GAME = "connect_four"
-
-
-def _is_checkpoint(spec: str) -> bool:
-    return spec.endswith(".pt") or os.path.sep in spec
 
 
 def load_players(specs, game: str | None, seed: int) -> tuple[Game, dict]:
@@ -39,7 +34,7 @@ def load_players(specs, game: str | None, seed: int) -> tuple[Game, dict]:
 
     specs = list(dict.fromkeys(specs))
     checkpoints = {spec: load_policy(spec, game=game, seed=derived_seed(seed, spec))
-                   for spec in specs if _is_checkpoint(spec)}
+                   for spec in specs if is_checkpoint_path(spec)}
     found = sorted({policy.game.name for policy in checkpoints.values()})
     if len(found) > 1:
         raise ValueError(f"the checkpoints are for different games {found}; evaluate one game at a time")

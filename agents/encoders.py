@@ -62,12 +62,18 @@ class PlanesEncoder(Encoder):
 
 EncoderFactory = Callable[..., Encoder]
 
-#: name -> factory(game, **config) returning an Encoder.
-ENCODERS: dict[str, EncoderFactory] = {"planes": PlanesEncoder}
+#: name -> factory(game, **config) returning an Encoder, or "module:attribute"
+#: naming one, imported on first use (the pipelines encoders pull in scikit-learn).
+ENCODERS: dict[str, EncoderFactory | str] = {
+    "planes": PlanesEncoder,
+    "autoencoder": "boardgym.agents.pipeline_encoders:AutoencoderEncoder",
+    "bovw": "boardgym.agents.pipeline_encoders:BovwEncoder",
+}
 
 
-def register_encoder(name: str, factory: EncoderFactory) -> None:
-    """Make ``make_encoder(name, game, **config)`` build encoders with ``factory``."""
+def register_encoder(name: str, factory: EncoderFactory | str) -> None:
+    """Make ``make_encoder(name, game, **config)`` build encoders with ``factory``
+    (a callable or a "module:attribute" string)."""
     ENCODERS[name] = factory
 
 
@@ -75,7 +81,13 @@ def make_encoder(name: str, game: Game | str, **config) -> Encoder:
     """Build a registered encoder; unknown names raise a ValueError listing the known ones."""
     if name not in ENCODERS:
         raise ValueError(f"unknown encoder {name!r}; known encoders: {sorted(ENCODERS)}")
-    return ENCODERS[name](get_game(game), **config)
+    factory = ENCODERS[name]
+    if isinstance(factory, str):
+        import importlib
+
+        module, _, attribute = factory.partition(":")
+        factory = getattr(importlib.import_module(module), attribute)
+    return factory(get_game(game), **config)
 
 
 def build_encoder(game: Game, name: str, channels: int, conv_layers: int) -> Encoder:

@@ -110,8 +110,9 @@ class EvalReport:
     def as_scalars(self) -> dict[str, float]:
         """``eval/<opponent>/{win,draw,loss}`` rates over both seats, for TensorBoard.
 
-        Characters TensorBoard does not allow in a tag (such as the ``:`` of
-        ``alphabeta:4``) become ``_``, as ``SummaryWriter`` would do with a warning.
+        Characters outside TensorBoard's tag alphabet (such as the ``:`` of
+        ``alphabeta:4``) become ``_`` (:func:`tag_name`), so the keys here are the
+        tags the run's logger writes.
         """
         scalars = {}
         for name, match in self.matches.items():
@@ -127,7 +128,7 @@ class EvalReport:
 
 
 def tag_name(name: str) -> str:
-    """``name`` with characters TensorBoard rejects in tags replaced by ``_``."""
+    r"""``name`` with characters outside ``[-/\w.]`` (TensorFlow's tag rule) replaced by ``_``."""
     return re.sub(r"[^-/\w.]", "_", name)
 
 

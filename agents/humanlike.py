@@ -11,8 +11,8 @@ way a weakened engine does. Each move it looks at the board and *may notice*:
 * a fork, a move that makes two winning threats at once (``skill ** 2``: deep
   threats are what weaker players miss first);
 * with a deeper look (``skill ** 2``), moves that lose by force or win by force
-  within ``DEEP_DEPTH`` plies, found by the ``alphabeta`` search (games that fit
-  its bitboards: Connect Four and Tic-Tac-Toe).
+  within ``look_ahead`` plies (default 4), found by the ``alphabeta`` search
+  (games that fit its bitboards: Connect Four and Tic-Tac-Toe).
 
 What it noticed adds to a positional value (open lines through the cell,
 weighted by own stones in them, scaled to [0, 1]), and the move is drawn from a
@@ -49,8 +49,9 @@ BLOCK_VALUE = 5.0
 POISON_VALUE = -5.0
 FORK_VALUE = 2.0
 DEEP_VALUE = 8.0
-#: Plies of the deeper look for forced wins and losses.
-DEEP_DEPTH = 4
+#: Boards times actions squared per chunk: the look-ahead builds A boards of A
+#: moves per board, so big boards (Gomoku) go one at a time to bound memory.
+CHUNK_SIZE = 1 << 16
 
 
 def _check_unit(name: str, value: float) -> float:
@@ -104,18 +105,22 @@ def positional_values(game: Game, planes: np.ndarray, legal: np.ndarray) -> np.n
 
 class HumanlikePolicy(ScriptedPolicy):
     """Plays like a person of ``skill`` in [0, 1]; adapts to its opponent with
-    :meth:`observe_result` (``adapt_rate`` 0 keeps the skill fixed)."""
+    :meth:`observe_result` (``adapt_rate`` 0 keeps the skill fixed).
+    ``look_ahead`` is the depth in plies of the deeper look (0: never looks deeper)."""
 
     name = "humanlike"
 
     def __init__(self, game: Game | str, seed: int | None = None, skill: float = 0.5,
-                 adapt_rate: float = 0.1, target_score: float = 0.5):
+                 adapt_rate: float = 0.1, target_score: float = 0.5, look_ahead: int = 4):
         super().__init__(game, seed)
         self.skill = _check_unit("skill", skill)
         self.adapt_rate = _check_unit("adapt_rate", adapt_rate)
         self.target_score = _check_unit("target_score", target_score)
-        # Searches the opponent's replies, hence one ply less than DEEP_DEPTH.
-        self._reply_search = AlphaBetaPolicy(self.game, depth=DEEP_DEPTH - 1) if self.game.uses_bitboards else None
+        if isinstance(look_ahead, bool) or not isinstance(look_ahead, int) or look_ahead == 1 or look_ahead < 0:
+            raise ValueError(f"look_ahead must be 0 (off) or at least 2 plies, got {look_ahead!r}")
+        # Searches the opponent's replies, hence one ply less than the look-ahead.
+        self._reply_search = (AlphaBetaPolicy(self.game, depth=look_ahead - 1)
+                              if look_ahead and self.game.uses_bitboards else None)
 
     @property
     def temperature(self) -> float:
@@ -156,7 +161,7 @@ class HumanlikePolicy(ScriptedPolicy):
         return np.where(legal, values, -np.inf)
 
     def forced_results(self, after: np.ndarray, mask_after: np.ndarray, moves: np.ndarray) -> np.ndarray:
-        """(B, A): +1 where a move in ``moves`` wins by force within DEEP_DEPTH plies,
+        """(B, A): +1 where a move in ``moves`` wins by force within ``look_ahead`` plies,
         -1 where it loses by force, else 0. ``after``/``mask_after`` are the boards
         after each move (from :func:`_boards_after_each_action`)."""
         result = np.zeros(moves.shape)
@@ -171,7 +176,9 @@ class HumanlikePolicy(ScriptedPolicy):
 
     def act(self, observation, action_mask, *, greedy: bool = True) -> np.ndarray:
         observation, action_mask = check_batch(observation, action_mask)
-        values = self.move_values(observation, action_mask)
+        rows = max(1, CHUNK_SIZE // action_mask.shape[1] ** 2)
+        values = np.concatenate([self.move_values(observation[start:start + rows], action_mask[start:start + rows])
+                                 for start in range(0, len(action_mask), rows)])
         weights = np.exp((values - values.max(axis=1, keepdims=True)) / self.temperature)
         return sample_legal(self.rng, action_mask, np.where(np.isfinite(values), weights, 0.0))
 

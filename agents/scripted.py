@@ -41,7 +41,11 @@ class RandomPolicy(ScriptedPolicy):
 
     def act(self, observation, action_mask, *, greedy: bool = True) -> np.ndarray:
         observation, action_mask = check_batch(observation, action_mask)
-        return sample_legal(self.rng, action_mask)
+        # The legal move with the largest uniform key is uniform over legal moves,
+        # and on big batches several times faster than sample_legal's cumulative sums.
+        keys = self.rng.random(action_mask.shape)
+        keys[action_mask == 0] = -1.0
+        return keys.argmax(axis=1)
 
     def act_single(self, observation, action_mask) -> int:
         """One board's move without the batch overhead (the single-agent env's fast path)."""
@@ -91,6 +95,11 @@ def _load_optional_players() -> None:
                 raise
 
 
+def is_checkpoint_path(spec: str) -> bool:
+    """Whether an opponent spec names a checkpoint file rather than a scripted player."""
+    return spec.endswith(".pt") or os.path.sep in spec
+
+
 def make_policy(spec, game: Game | str, seed: int | None = None):
     """A policy from a spec: a policy object (returned as is), a scripted name
     such as ``"random"`` or ``"alphabeta:4"``, or a path to a checkpoint."""
@@ -100,7 +109,7 @@ def make_policy(spec, game: Game | str, seed: int | None = None):
         raise TypeError(f"an opponent must be a policy with .act() or a name, got {type(spec).__name__}")
     spec = os.fspath(spec)
     game = get_game(game)
-    if spec.endswith(".pt") or os.path.sep in spec:
+    if is_checkpoint_path(spec):
         from boardgym.agents.checkpoint import load_policy
 
         return load_policy(spec, game=game, seed=seed)

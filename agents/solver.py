@@ -195,6 +195,25 @@ def _solve(own, mask, stones, weak, keys, bounds, moves, move_scores, counters):
     return low
 
 
+@jit
+def _replay(columns):
+    """(own, mask, running): the bitboards after playing 0-based ``columns`` from
+    the empty board; ``running`` is False if a column was full, a move came
+    after the game ended or the last move ended it. The rules engine stays the
+    reference: tests compare the two on every test-set line."""
+    own = 0
+    mask = 0
+    for ply in range(len(columns)):
+        column = columns[ply]
+        if mask & (1 << (HEIGHT - 1 + column * STRIDE)):
+            return own, mask, False
+        move = (mask + (1 << (column * STRIDE))) & COLUMN_MASKS[column]
+        if _winning_cells(own, mask) & move:
+            return own, mask, False  # this move wins: the game ends here
+        own, mask = own ^ mask, mask | move
+    return own, mask, len(columns) < N_CELLS
+
+
 # ---------------------------------------------------------------------------
 # Python API
 # ---------------------------------------------------------------------------
@@ -225,14 +244,16 @@ class Position:
         actions; raises ValueError (IllegalMoveError) naming what is wrong."""
         if isinstance(position, (bytes, bytearray)) or not isinstance(position, (str, Sequence, np.ndarray)):
             raise ValueError(f"a position is a move string such as '4453' or a list of columns, got {position!r}")
-        board = rules.board_from_moves(CONNECT_FOUR, position if isinstance(position, str) else list(position))
-        if board.terminated:
-            outcome = "a draw (full board)" if board.winner < 0 else f"won by player {board.winner}"
-            text = rules.encode_moves(CONNECT_FOUR, board.moves)
-            raise ValueError(f"position {text!r} is over ({outcome}); there is nothing to solve")
-        bits = rules.planes_to_bits(CONNECT_FOUR, board.planes[None])[0]
-        own = int(bits[board.to_move])
-        return cls(own, own | int(bits[1 - board.to_move]), board.num_moves)
+        moves = rules.decode_moves(CONNECT_FOUR, position) if isinstance(position, str) else list(position)
+        if all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and 0 <= m < WIDTH for m in moves):
+            own, mask, running = _replay(np.array(moves, dtype=np.int64))
+            if running:
+                return cls(own, mask, len(moves))
+        # Something is wrong: the rules engine names the illegal move, else the game is over.
+        board = rules.board_from_moves(CONNECT_FOUR, moves)
+        outcome = "a draw (full board)" if board.winner < 0 else f"won by player {board.winner}"
+        raise ValueError(f"position {rules.encode_moves(CONNECT_FOUR, moves)!r} is over ({outcome}); "
+                         f"there is nothing to solve")
 
     def is_full(self, column: int) -> bool:
         return bool(self.mask & (1 << (HEIGHT - 1 + column * STRIDE)))

@@ -44,8 +44,8 @@ class TrainConfig:
     """No progress bar."""
     time_limit: Optional[float] = None
     """Stop training after this many seconds (then evaluate and save)."""
-    threads: int = 2
-    """CPU threads for torch."""
+    threads: int = 1
+    """CPU threads for torch (1 stays fast when other programs share the CPU)."""
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     """Opponent pool, evaluation and logging."""
     dqn: DQNConfig = field(default_factory=DQNConfig)
@@ -136,7 +136,7 @@ def _resume_trainer(config: TrainConfig) -> SelfPlayTrainer:
     config = _with(config, game=checkpoint["game"], algo=checkpoint["algo"], seed=seed, selfplay=selfplay,
                    logdir=str(path.parent.parent), **{checkpoint["algo"]: learner_config(checkpoint)})
     learner = learner_from_checkpoint(checkpoint, seed=seed)
-    trainer = _trainer(learner, config, RunLogger(path.parent, purge_step=int(checkpoint["step"])), path.parent)
+    trainer = _trainer(learner, config, RunLogger(path.parent, purge_step=int(checkpoint["step"]) + 1), path.parent)
     restore_trainer(trainer, checkpoint)
     return trainer
 
@@ -181,4 +181,58 @@ def train(argv: list[str]) -> int:
     import tyro
 
     run_training(tyro.cli(TrainConfig, args=argv, prog="boardgym train"))
+    return 0
+
+
+@dataclass
+class DemoConfig:
+    """Train the default DQN on Connect Four within a time budget, then evaluate it against random and greedy."""
+
+    train_seconds: float = 600.0
+    """Wall-clock budget for training (evaluations during training included)."""
+    eval_games: int = 800
+    """Final evaluation games per opponent, half in each seat."""
+    seed: int = 0
+    """Seed of everything random."""
+    logdir: str = "runs"
+    """Parent directory of the run directory."""
+    threads: int = 1
+    """CPU threads for torch (1 stays fast when other programs share the CPU)."""
+    quiet: bool = False
+    """No progress bar."""
+
+    def __post_init__(self) -> None:
+        if self.train_seconds <= 0:
+            raise ValueError(f"DemoConfig.train_seconds must be positive, got {self.train_seconds}")
+        if self.eval_games < 2 or self.eval_games % 2:
+            raise ValueError(f"DemoConfig.eval_games must be an even number >= 2, got {self.eval_games}")
+
+
+def run_demo(config: DemoConfig):
+    """Train, evaluate the final agent over ``eval_games`` per opponent, print the table; returns the report."""
+    from boardgym.agents.evaluation import evaluate
+
+    train_config = TrainConfig(game="connect_four", algo="dqn", steps=10**9, seed=config.seed, logdir=config.logdir,
+                               quiet=config.quiet, time_limit=config.train_seconds, threads=config.threads)
+    print(f"boardgym demo: DQN learns Connect Four by self-play for {config.train_seconds / 60:.0f} minutes")
+    trainer = run_training(train_config)
+    started = time.perf_counter()
+    report = evaluate(trainer.learner.frozen_policy(seed=config.seed), ["random", "greedy"], "connect_four",
+                      n_games=config.eval_games, seed=config.seed + 1)
+    print(f"\nfinal evaluation of the trained agent ({time.perf_counter() - started:.0f} s):")
+    print(report.table())
+    for opponent in ("random", "greedy"):
+        record = report[opponent]
+        print(f"wins vs {opponent}: {record.record().rate('win'):.1%} "
+              f"(moving first {record.record('first').rate('win'):.1%}, "
+              f"second {record.record('second').rate('win'):.1%})")
+    print(f"play against it: boardgym play {trainer.run_dir / 'latest.pt'}")
+    return report
+
+
+def demo(argv: list[str]) -> int:
+    """``boardgym demo``."""
+    import tyro
+
+    run_demo(tyro.cli(DemoConfig, args=argv, prog="boardgym demo"))
     return 0

@@ -22,6 +22,7 @@ from boardgym.envs.core import (AGENTS, ENDED, NOT_RESET, PLAYING, as_move, chec
 from boardgym.envs.render import BoardRenderer
 from boardgym.envs.rules import NO_WINNER, Board, Game, IllegalMoveError
 
+
 class BoardGameAEC(AECEnv):
     """Two players take turns on one board of :attr:`game` (set by subclasses).
 
@@ -43,6 +44,7 @@ class BoardGameAEC(AECEnv):
       the mover gets -1 and the other player +1. Moves after the end always raise.
     * ``reset(seed=...)`` is accepted for API compatibility: the game itself
       draws no random numbers.
+    * Version history: v0, first release.
     """
 
     game: Game
@@ -90,8 +92,8 @@ class BoardGameAEC(AECEnv):
             self.render()
 
     def observe(self, agent: str) -> dict:
-        # The board's mask is all zeros once its game ends; an illegal move lost
-        # under illegal_move="lose" ends the episode with the board still running.
+        # view() zeroes the mask once the board's game is over; a game lost by an
+        # illegal move (illegal_move="lose") ends while the board still runs.
         planes, mask = self._board.view(self._seat[agent])
         if self._phase != PLAYING:
             mask[:] = 0

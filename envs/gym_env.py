@@ -46,7 +46,8 @@ class BoardGameEnv(gym.Env):
     learner's stones, plane 1 the opponent's, row 0 at the top. The mask marks
     legal moves and is all zeros once the game has ended. ``info["action_mask"]``
     repeats the mask (a separate array) for libraries that read masks from
-    ``info``.
+    ``info``, and ``action_masks()`` returns it as booleans (sb3-contrib's
+    ``MaskablePPO`` calls it).
 
     ## Rewards
 
@@ -155,10 +156,13 @@ class BoardGameEnv(gym.Env):
         board = self._board
         planes, mask = board.view(board.to_move)
         move = self._opponent_move(planes, mask)
-        if not board.play_if_legal(move) and not board.play_if_legal(as_move(move)):
-            raise IllegalMoveError(
-                f"the opponent {self.opponent!r} chose {move!r}, not a legal move; legal moves: {board.legal_moves()}"
-            )
+        if not board.play_if_legal(move):
+            as_int = as_move(move)
+            if as_int is None or not board.play_if_legal(as_int):
+                raise IllegalMoveError(
+                    f"the opponent {self.opponent!r} chose {move if as_int is None else as_int!r}, "
+                    f"not a legal move; legal moves: {board.legal_moves()}"
+                )
 
     def _illegal(self, action):
         if self.illegal_move == "raise":
@@ -183,6 +187,13 @@ class BoardGameEnv(gym.Env):
             self.render()
         terminated = self._phase == ENDED
         return {"observation": planes, "action_mask": mask}, reward, terminated, False, {"action_mask": mask.copy()}
+
+    def action_masks(self) -> np.ndarray:
+        """bool (n_actions,): the learner's legal moves now, all False once the
+        episode has ended (the method sb3-contrib's MaskablePPO looks for)."""
+        if self._phase != PLAYING:
+            return np.zeros(self.game.n_actions, dtype=bool)
+        return self._board.legal_mask().astype(bool)
 
     def render(self):
         board = self._board

@@ -13,9 +13,12 @@ Conventions shared by every part of boardgym:
   :func:`observe` returns them from the mover's point of view (plane 0 = the
   mover's own stones), so one network serves both seats.
 * A stone that completes ``k`` in a row wins, even when it fills the board.
-* Win checks look only at the lines through the stone just played. Boards that
-  fit in 64 bits use bitboards (the fast path); the table of winning lines is
-  the reference, and the two are cross-checked in the tests.
+* Win checks look only at the mover's stones after each move. The batched
+  engine uses uint64 bitboards where the board fits in 64 bits and the lines
+  through the new stone otherwise; the single-board :class:`Board` uses Python
+  ints as bitboards of any width. The full table of winning lines
+  (:func:`has_line`) is the reference, and all three are cross-checked move by
+  move in the tests.
 """
 
 from __future__ import annotations
@@ -196,6 +199,9 @@ def initial(game: Game, batch_size: int = 1) -> State:
 
 def reset_boards(game: Game, state: State, index: np.ndarray) -> None:
     """Empty the boards selected by the boolean or integer ``index``, in place."""
+    index = np.asarray(index)
+    if index.dtype == bool:  # integer indices are much faster on the 4-D planes
+        index = np.flatnonzero(index)
     state.planes[index] = 0
     state.to_move[index] = 0
     state.num_moves[index] = 0
@@ -528,12 +534,17 @@ class _BoardTables:
     _cache: dict[Game, "_BoardTables"] = {}
 
     def __init__(self, game: Game):
-        cells = range(game.n_cells)
+        self.gravity, self.rows, self.n_cells = game.gravity, game.rows, game.n_cells
+        #: action -> the cell it fills, per column height with gravity.
+        self.landing_cell = [[(game.rows - 1 - height) * game.cols + action for height in range(game.rows)]
+                             for action in range(game.n_actions)] if game.gravity else None
         #: cell -> (row, col) and cell -> its bit in a Python-int bitboard; Python
         #: ints have no width limit, so even Gomoku's 240-bit layout works.
-        self.row_col = [divmod(cell, game.cols) for cell in cells]
+        self.row_col = [divmod(cell, game.cols) for cell in range(game.n_cells)]
         self.cell_bit = [1 << int(_bit_index(game, r, c)) for r, c in self.row_col]
         self.run_shifts = game.run_shifts
+        #: Nobody has k stones before this many moves, so no line to look for.
+        self.first_possible_win = 2 * game.k - 1
 
     @classmethod
     def of(cls, game: Game) -> "_BoardTables":
@@ -628,37 +639,37 @@ class Board:
 
     def play_unchecked(self, action: int) -> None:
         """Play a move known to be legal (a plain int); the environments' hot path."""
-        game = self.game
+        tables = self._tables
         player = self.to_move
-        if game.gravity:
+        if tables.gravity:
             height = self.heights[action]
-            cell = (game.rows - 1 - height) * game.cols + action
+            cell = tables.landing_cell[action][height]
             self.heights[action] = height + 1
-            if height + 1 == game.rows:
+            if height + 1 == tables.rows:
                 self._open[action] = False
                 self._mask[action] = 0
         else:
             cell = action
             self._open[action] = False
             self._mask[action] = 0
-        row, col = self._tables.row_col[cell]
+        row, col = tables.row_col[cell]
         self._views[0][player, row, col] = 1
         self._views[1][1 - player, row, col] = 1
         self.moves.append(action)
         self.num_moves += 1
-        bits = self._bits[player] | self._tables.cell_bit[cell]
+        bits = self._bits[player] | tables.cell_bit[cell]
         self._bits[player] = bits
-        for shifts in self._tables.run_shifts:
-            run = bits
-            for shift in shifts:
-                run &= run >> shift
-            if run:
-                self.winner = player
-                self.terminated = True
-                break
-        else:
-            self.terminated = self.num_moves == game.n_cells
         self.to_move = 1 - player
+        if self.num_moves >= tables.first_possible_win:
+            for shifts in tables.run_shifts:
+                run = bits
+                for shift in shifts:
+                    run &= run >> shift
+                if run:
+                    self.winner = player
+                    self.terminated = True
+                    return
+        self.terminated = self.num_moves == tables.n_cells
 
     def observe(self, player: int | None = None) -> np.ndarray:
         """int8 (2, rows, cols) from ``player``'s view (default: the player to move), a fresh array."""

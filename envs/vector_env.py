@@ -74,7 +74,7 @@ class BoardGameVectorEnv(VectorEnv):
         self.state = rules.initial(self.game, self.num_envs)
         self.learner = np.zeros(self.num_envs, dtype=np.int8)
         self._needs_reset = np.ones(self.num_envs, dtype=bool)
-        self._everything = np.arange(self.num_envs)
+        self._all_boards = np.arange(self.num_envs)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         """Reset every game, or those in ``options["reset_mask"]`` (bool, num_envs)."""
@@ -99,10 +99,25 @@ class BoardGameVectorEnv(VectorEnv):
         actions = self._check_shape(actions)
         state = self.state
         resetting = self._needs_reset
-        playing = ~resetting
+        moved = self._play_learner(actions, ~resetting)
+        self._reset_games(resetting)
+        self._play_opponent((moved & ~state.terminated) | (resetting & (self.learner == 1)))
+        terminated = state.terminated.copy()
+        won = state.winner == self.learner
+        lost = (state.winner != NO_WINNER) & ~won
+        rewards = np.where(terminated, won.astype(np.float32) - lost.astype(np.float32), np.float32(0))
+        self._needs_reset = terminated.copy()
+        observation = self._observation()
+        truncated = np.zeros(self.num_envs, dtype=bool)
+        return observation, rewards, terminated, truncated, {"action_mask": observation["action_mask"].copy()}
+
+    def _play_learner(self, actions: np.ndarray, playing: np.ndarray) -> np.ndarray:
+        """Play the learner's moves on the ``playing`` boards; return where a move was made.
+        Illegal moves raise before anything changes, or lose their game ("lose")."""
+        state = self.state
         legal = rules.legal_mask(self.game, state)
         in_range = (actions >= 0) & (actions < self.game.n_actions)
-        chosen_legal = legal[self._everything, np.where(in_range, actions, 0)] == 1
+        chosen_legal = legal[self._all_boards, np.where(in_range, actions, 0)] == 1
         illegal = playing & ~(in_range & chosen_legal)
         if illegal.any() and self.illegal_move == "raise":
             first = int(np.flatnonzero(illegal)[0])
@@ -115,17 +130,7 @@ class BoardGameVectorEnv(VectorEnv):
         if illegal.any():  # illegal_move="lose": the opponent wins without a move
             state.winner[illegal] = 1 - self.learner[illegal]
             state.terminated[illegal] = True
-        self._reset_games(resetting)
-        replying = (moving & ~state.terminated) | (resetting & (self.learner == 1))
-        self._play_opponent(replying)
-        terminated = state.terminated.copy()
-        won = state.winner == self.learner
-        lost = (state.winner != NO_WINNER) & ~won
-        rewards = np.where(terminated, won.astype(np.float32) - lost.astype(np.float32), np.float32(0))
-        self._needs_reset = terminated.copy()
-        observation = self._observation()
-        truncated = np.zeros(self.num_envs, dtype=bool)
-        return observation, rewards, terminated, truncated, {"action_mask": observation["action_mask"].copy()}
+        return moving
 
     def _check_shape(self, actions) -> np.ndarray:
         actions = np.asarray(actions)
@@ -149,9 +154,11 @@ class BoardGameVectorEnv(VectorEnv):
         boards = np.flatnonzero(boards_mask)
         if boards.size == 0:
             return
-        sub = self.state.take(boards)
-        mask = rules.legal_mask(self.game, sub)
-        chosen = np.asarray(self.opponent.act(rules.observe(self.game, sub), mask))
+        # Whole-batch observe and mask, then the rows: cheaper than taking a
+        # sub-state when most boards reply, as they do.
+        observation = np.take(rules.observe(self.game, self.state), boards, axis=0)
+        mask = np.take(rules.legal_mask(self.game, self.state), boards, axis=0)
+        chosen = np.asarray(self.opponent.act(observation, mask))
         if chosen.shape != boards.shape or not np.issubdtype(chosen.dtype, np.integer):
             raise IllegalMoveError(f"the opponent {self.opponent!r} returned {chosen.dtype} {chosen.shape}, "
                                    f"expected {boards.size} integer moves")

@@ -21,7 +21,7 @@ from boardgym.pipelines import plotting
 from boardgym.pipelines.datasets import digits_28x28
 from boardgym.pipelines.results import ChapterResult
 from boardgym.pipelines.training import (build_mlp, check_seed, evaluating, loader_shuffles, make_loader,
-                                         seeded, train)
+                                         seeded, torch_threads, train)
 
 
 class Autoencoder(nn.Module):
@@ -117,7 +117,7 @@ class AutoencoderConfig:
 
     latent_size: int = 128
     """Size of the latent vector."""
-    epochs: int = 30
+    epochs: int = 20
     """Training passes over the training images."""
     lr: float = 1e-3
     """Adam step size."""
@@ -131,11 +131,13 @@ class AutoencoderConfig:
     """Held-out images drawn in the originals/reconstructions grid."""
     seed: int = 5731
     """Seed of the split, the initial weights and the shuffling."""
+    threads: int = 1
+    """Torch CPU threads for training (more rarely help networks this small)."""
     out: Path = Path("runs/pipelines/autoencoder")
     """Directory for the plots."""
 
     def __post_init__(self) -> None:
-        _check_positive(self, "latent_size", "epochs", "batch_size", "n_shown")
+        _check_positive(self, "latent_size", "epochs", "batch_size", "n_shown", "threads")
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if not 0 < self.test_fraction < 1:
@@ -162,9 +164,10 @@ def run(config: AutoencoderConfig = AutoencoderConfig()) -> ChapterResult:
     always answering the mean training image); draw originals above
     reconstructions."""
     train_images, test_images, _, _ = split_digits(config.test_fraction, config.seed)
-    model, losses = fit_autoencoder(train_images, latent_size=config.latent_size, epochs=config.epochs,
-                                    lr=config.lr, batch_size=config.batch_size, seed=config.seed,
-                                    num_workers=config.num_workers)
+    with torch_threads(config.threads):
+        model, losses = fit_autoencoder(train_images, latent_size=config.latent_size, epochs=config.epochs,
+                                        lr=config.lr, batch_size=config.batch_size, seed=config.seed,
+                                        num_workers=config.num_workers)
     test_loader = make_image_loader(test_images, batch_size=256, shuffle=False)
     mean_image = train_images.mean(axis=0)
     metrics = {

@@ -23,7 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 from boardgym.pipelines import plotting
 from boardgym.pipelines.autoencoder import extract_latent_features, fit_autoencoder, make_image_loader, split_digits
 from boardgym.pipelines.results import ChapterResult
-from boardgym.pipelines.training import check_seed
+from boardgym.pipelines.training import check_seed, torch_threads
 
 
 def _squared_distances(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -158,7 +158,7 @@ class BovwConfig:
     """Retrieved images per query for precision@k."""
     latent_size: int = 128
     """Autoencoder latent size."""
-    epochs: int = 30
+    epochs: int = 20
     """Autoencoder training passes."""
     test_fraction: float = 0.2
     """Share of the images used as held-out queries; the rest is the database."""
@@ -166,11 +166,13 @@ class BovwConfig:
     """Images drawn per visual word."""
     seed: int = 5731
     """Seed of the split, the autoencoder and K-Means."""
+    threads: int = 1
+    """Torch CPU threads for training (more rarely help networks this small)."""
     out: Path = Path("runs/pipelines/bovw")
     """Directory for the plots."""
 
     def __post_init__(self) -> None:
-        for name in ("n_words", "n_init", "k", "latent_size", "epochs", "n_shown"):
+        for name in ("n_words", "n_init", "k", "latent_size", "epochs", "n_shown", "threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.test_fraction < 1:
@@ -183,7 +185,9 @@ def run(config: BovwConfig = BovwConfig()) -> ChapterResult:
     database images nearest to each held-out query with three representations
     (raw pixels, latents, word histograms) and compare precision@k."""
     database, queries, database_labels, query_labels = split_digits(config.test_fraction, config.seed)
-    model, _ = fit_autoencoder(database, latent_size=config.latent_size, epochs=config.epochs, seed=config.seed)
+    with torch_threads(config.threads):
+        model, _ = fit_autoencoder(database, latent_size=config.latent_size, epochs=config.epochs,
+                                   seed=config.seed)
     latents = {name: extract_latent_features(model, make_image_loader(images, batch_size=256, shuffle=False))
                for name, images in (("database", database), ("queries", queries))}
     vocabulary = Vocabulary(config.n_words, config.n_init, config.seed).fit(latents["database"])

@@ -138,8 +138,8 @@ def run(config: KFoldConfig = KFoldConfig()) -> ChapterResult:
     accuracies = result.fold_scores["accuracy"]
     metrics = {
         "pooled_accuracy": result.pooled["accuracy"],
-        "correct": float(np.sum(result.predictions == y)),
-        "samples": float(len(y)),
+        "correct": int(np.sum(result.predictions == y)),
+        "samples": len(y),
         **{f"fold_{i + 1}_accuracy": float(a) for i, a in enumerate(accuracies)},
         "fold_accuracy_std": result.spread("accuracy"),
         "pooled_macro_f1": result.pooled["macro_f1"],

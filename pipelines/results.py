@@ -8,9 +8,9 @@ from pathlib import Path
 
 @dataclass
 class ChapterResult:
-    """Named metrics of a run and the plots it wrote."""
+    """Named metrics of a run (counts as int, the rest float) and the plots it wrote."""
 
-    metrics: dict[str, float]
+    metrics: dict[str, float | int]
     plots: list[Path] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -20,5 +20,5 @@ class ChapterResult:
         return lines + [f"plot: {path}" for path in self.plots]
 
 
-def _format(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e9 else f"{value:.4f}"
+def _format(value: float | int) -> str:
+    return str(value) if isinstance(value, int) else f"{value:.4f}"

@@ -118,6 +118,21 @@ def train(model: nn.Module, loader: DataLoader, forward: Forward, loss_fn: nn.Mo
 
 
 @contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run the body with torch using ``threads`` CPU threads, then restore the
+    previous count. These networks are small: one thread loses little, and on
+    cores shared with other jobs it avoids threads waiting on each other."""
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
 def evaluating(model: nn.Module) -> Iterator[nn.Module]:
     """``model.eval()`` under ``torch.no_grad()``; the previous train/eval mode
     comes back afterwards, even on error."""

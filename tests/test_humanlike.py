@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from boardgym.agents.evaluation import evaluate
-from boardgym.agents.humanlike import HumanlikePolicy, positional_values
+from boardgym.agents.humanlike import HumanlikePolicy, _boards_after_each_action, positional_values
 from boardgym.agents.scripted import make_policy
 from boardgym.envs import rules
 
@@ -74,6 +74,29 @@ def test_skill_one_never_plays_under_the_opponents_threat():
     assert 4 not in {int(player.act(planes, mask)[0]) for _ in range(100)}
 
 
+FORK_COMING = """
+. . . . . . .
+. . . . . . .
+. . . . . . .
+. . . . . . .
+. . X X . . .
+. . O O . . .
+"""  # Unless X plays column 2 or 5 (index 1 or 4), O makes three with both ends open.
+
+
+def test_skill_one_sees_a_fork_coming_four_plies_ahead():
+    planes, mask = position(FORK_COMING)
+    legal = mask.astype(bool)
+    after, mask_after = _boards_after_each_action(C4, planes, legal)
+    player = HumanlikePolicy(C4, seed=0, skill=1.0)
+    assert player.forced_results(after, mask_after, legal)[0].tolist() == [-1, 0, -1, -1, 0, -1, -1]
+    assert {int(player.act(planes, mask)[0]) for _ in range(100)} == {1, 4}
+    # The one-ply tactics alone see nothing here: a player that never looks deeper
+    # prefers the central columns, which lose.
+    shallow = HumanlikePolicy(C4, seed=0, skill=1.0, look_ahead=0)
+    assert {int(shallow.act(planes, mask)[0]) for _ in range(100)} <= {2, 3}
+
+
 def test_low_skill_sometimes_misses_the_block():
     planes, mask = position(BLOCK_ONLY)
     player = HumanlikePolicy(C4, seed=0, skill=0.3)
@@ -90,15 +113,19 @@ def test_positional_values_prefer_the_centre_on_an_empty_board():
     assert np.allclose(values, values[::-1])
 
 
-def test_skill_zero_is_close_to_uniform_and_legal():
+def test_skill_zero_is_a_flat_softmax_of_positional_values():
     planes, mask = position(BLOCK_ONLY)
     player = HumanlikePolicy(C4, seed=3, skill=0.0)
-    moves = np.concatenate([player.act(np.repeat(planes, 1000, 0), np.repeat(mask, 1000, 0))
-                            for _ in range(7)])
-    counts = np.bincount(moves, minlength=7) / len(moves)
-    # Positional values in [0, 1] at temperature 4.05: probabilities within a factor e^(1/4.05) = 1.28.
-    assert counts.min() > 0.85 / 7 and counts.max() < 1.25 / 7
+    assert player.temperature == pytest.approx(4.05)
+    assert all(p == 0 for p in player.notice_probabilities().values())
+    # It notices nothing, not even the block: the law is softmax(positional / 4.05),
+    # within a factor e^(1/4.05) = 1.28 of uniform.
+    weights = np.exp(positional_values(C4, planes, mask.astype(bool))[0] / 4.05)
+    expected = weights / weights.sum()
+    assert expected.max() / expected.min() <= np.exp(1 / 4.05)
+    moves = player.act(np.repeat(planes, 20_000, 0), np.repeat(mask, 20_000, 0))
     assert mask[0][moves].all()
+    assert np.abs(np.bincount(moves, minlength=7) / len(moves) - expected).max() < 0.01
 
 
 def test_skill_zero_against_greedy_is_much_weaker_than_skill_one():
@@ -152,3 +179,5 @@ def test_names_parse_through_make_policy():
         make_policy("humanlike:strong", "connect_four")
     with pytest.raises(ValueError, match=r"skill must be in \[0, 1\]"):
         make_policy("humanlike:1.5", "connect_four")
+    with pytest.raises(ValueError, match="look_ahead must be 0"):
+        HumanlikePolicy(C4, look_ahead=1)
