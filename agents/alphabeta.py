@@ -161,7 +161,8 @@ def _move_values(own, other, depth, values, gravity, bottom, board, stride, k, m
 
 
 class AlphaBetaPolicy(ScriptedPolicy):
-    """Depth-limited alpha-beta with a threat-counting heuristic; ties broken by the seed."""
+    """Depth-limited alpha-beta with a threat-counting heuristic; ties broken by
+    the seed. ``act``'s ``greedy`` flag is ignored: the search always plays its best."""
 
     def __init__(self, game: Game | str, seed: int | None = None, depth: int = DEFAULT_DEPTH):
         super().__init__(game, seed)

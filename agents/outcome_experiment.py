@@ -200,14 +200,14 @@ def metrics_table(rows: list[dict], metric_names: list[str]) -> str:
     """Markdown: per model, each metric pooled and per fold (mean ± std, min-max)."""
     header = ["model"]
     for metric in metric_names:
-        header += [f"pooled {metric}", f"{metric} per fold: mean ± std (min-max)"]
+        header += [f"pooled {metric}", f"{metric} per fold: mean ± std [min, max]"]
     lines = ["| " + " | ".join(header + ["seconds"]) + " |", "|" + "---|" * (len(header) + 1)]
     for row in rows:
         result, cells = row["result"], [row["model"]]
         for metric in metric_names:
             folds = result.fold_scores[metric]
             cells += [f"{result.pooled[metric]:.4f}",
-                      f"{folds.mean():.4f} ± {folds.std():.4f} ({folds.min():.4f}-{folds.max():.4f})"]
+                      f"{folds.mean():.4f} ± {folds.std():.4f} [{folds.min():.4f}, {folds.max():.4f}]"]
         lines.append("| " + " | ".join(cells + [f"{row['seconds']:.0f}"]) + " |")
     return "\n".join(lines)
 
@@ -250,9 +250,16 @@ def run_outcome(config: OutcomeExperimentConfig) -> dict:
 
 def outcome_main(argv: list[str]) -> int:
     """``boardgym experiment outcome``."""
+    import sys
+
     import tyro
 
-    report = run_outcome(tyro.cli(OutcomeExperimentConfig, args=argv, prog="boardgym experiment outcome"))
+    config = tyro.cli(OutcomeExperimentConfig, args=argv, prog="boardgym experiment outcome")
+    try:
+        report = run_outcome(config)
+    except FileNotFoundError as err:
+        print(f"boardgym experiment outcome: error: {err}", file=sys.stderr)
+        return 2
     print("\n" + report["text"])
     print(f"written to {report['path']}")
     return 0

@@ -39,20 +39,20 @@ def check_batch(observation: np.ndarray, action_mask: np.ndarray) -> tuple[np.nd
 
 
 def sample_legal(rng: np.random.Generator, action_mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """One legal action per row, uniformly or in proportion to non-negative ``weights``."""
+    """One legal action per row, uniformly or in proportion to non-negative ``weights``
+    (rows whose legal weights are all zero fall back to uniform)."""
     legal = np.asarray(action_mask).astype(bool)
-    probs = legal.astype(np.float64) if weights is None else np.where(legal, weights, 0.0)
-    totals = probs.sum(axis=1, keepdims=True)
-    probs = np.where(totals > 0, probs / np.where(totals > 0, totals, 1.0), legal / legal.sum(axis=1, keepdims=True))
-    cumulative = probs.cumsum(axis=1)
-    draws = rng.random((len(probs), 1)) * cumulative[:, -1:]
-    choice = (cumulative <= draws).sum(axis=1)
-    # Guard against rounding landing on a zero-probability tail entry.
-    choice = np.minimum(choice, probs.shape[1] - 1)
-    bad = ~legal[np.arange(len(choice)), choice]
-    if bad.any():
-        choice[bad] = np.argmax(legal[bad] * probs[bad] + legal[bad] * 1e-12, axis=1)
-    return choice.astype(np.int64)
+    if weights is None:
+        # The legal move with the largest uniform key is uniform over legal moves.
+        keys = rng.random(legal.shape)
+        keys[~legal] = -1.0
+        return keys.argmax(axis=1).astype(np.int64)
+    weights = np.where(legal, weights, 0.0)
+    weights = np.where(weights.sum(axis=1, keepdims=True) > 0, weights, legal)
+    # Exponential race: argmin of Exp(1) / w_i picks i with probability w_i / sum(w).
+    with np.errstate(divide="ignore"):
+        keys = rng.exponential(size=legal.shape) / weights
+    return keys.argmin(axis=1).astype(np.int64)
 
 
 def argmax_legal(values: np.ndarray, action_mask: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:

@@ -41,18 +41,28 @@ class RandomPolicy(ScriptedPolicy):
 
     def act(self, observation, action_mask, *, greedy: bool = True) -> np.ndarray:
         observation, action_mask = check_batch(observation, action_mask)
-        # The legal move with the largest uniform key is uniform over legal moves,
-        # and on big batches several times faster than sample_legal's cumulative sums.
-        keys = self.rng.random(action_mask.shape)
-        keys[action_mask == 0] = -1.0
-        return keys.argmax(axis=1)
+        return sample_legal(self.rng, action_mask)
 
     def act_single(self, observation, action_mask) -> int:
-        """One board's move without the batch overhead (the single-agent env's fast path)."""
-        legal = np.asarray(action_mask).nonzero()[0]
+        """One board's move without the batch overhead (the single-agent env's
+        fast path): uniform random actions, redrawn until one is legal."""
+        n_actions = len(action_mask)
+        for _ in range(4 * n_actions):
+            action = int(self._uniform() * n_actions)
+            if action_mask[action]:
+                return action
+        legal = np.flatnonzero(action_mask)  # few legal moves left, or none
         if legal.size == 0:
             raise ValueError("action_mask has no legal move: the game has ended")
-        return int(legal[int(self.rng.random() * legal.size)])
+        return int(legal[int(self._uniform() * legal.size)])
+
+    def _uniform(self) -> float:
+        """The next uniform draw from ``self.rng``, drawn 1024 at a time because
+        one draw per call costs more than the move itself. A new generator
+        (``seed()``) starts a new block."""
+        if getattr(self, "_block_source", None) is not self.rng or not self._block:
+            self._block_source, self._block = self.rng, self.rng.random(1024).tolist()
+        return self._block.pop()
 
 
 class GreedyPolicy(ScriptedPolicy):

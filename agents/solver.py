@@ -29,6 +29,7 @@ Compiled with numba when available (see :mod:`boardgym.agents.jit`).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,7 +205,7 @@ def _replay(columns):
     own = 0
     mask = 0
     for ply in range(len(columns)):
-        column = columns[ply]
+        column = int(columns[ply])
         if mask & (1 << (HEIGHT - 1 + column * STRIDE)):
             return own, mask, False
         move = (mask + (1 << (column * STRIDE))) & COLUMN_MASKS[column]
@@ -248,7 +249,7 @@ class Position:
         if all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and 0 <= m < WIDTH for m in moves):
             own, mask, running = _replay(np.array(moves, dtype=np.int64))
             if running:
-                return cls(own, mask, len(moves))
+                return cls(int(own), int(mask), len(moves))
         # Something is wrong: the rules engine names the illegal move, else the game is over.
         board = rules.board_from_moves(CONNECT_FOUR, moves)
         outcome = "a draw (full board)" if board.winner < 0 else f"won by player {board.winner}"
@@ -432,13 +433,6 @@ def read_positions(positions_path_or_lines: str | os.PathLike | Iterable[str]) -
     return entries
 
 
-def _batch_of(game: Game, move_lists: list[str]) -> rules.State:
-    state = rules.initial(game, len(move_lists))
-    for index, moves in enumerate(move_lists):
-        state.put([index], rules.replay(game, moves))
-    return state
-
-
 def optimal_move_rate(policy, positions_path_or_lines, game: Game | str = CONNECT_FOUR, *,
                       batch_size: int = 256, solver: Solver | None = None) -> OptimalMoveReport:
     """Judge ``policy``'s greedy move (observations from the mover's view) on each
@@ -461,12 +455,13 @@ def optimal_move_rate(policy, positions_path_or_lines, game: Game | str = CONNEC
             raise ValueError(f"position {number} ({moves!r}): {err}") from None
     chosen = np.zeros(len(entries), dtype=np.int64)
     for start in range(0, len(entries), batch_size):
-        state = _batch_of(game, texts[start:start + batch_size])
-        mask = rules.legal_mask(game, state)
-        actions = np.asarray(policy.act(rules.observe(game, state), mask, greedy=True)).astype(np.int64)
-        if actions.shape != (state.batch_size,) or not mask[np.arange(len(actions)), actions % game.n_actions].all() \
-                or (actions < 0).any() or (actions >= game.n_actions).any():
-            raise IllegalMoveError(f"{policy!r} returned illegal moves {actions.tolist()}")
+        boards = [rules.board_from_moves(game, moves) for moves in texts[start:start + batch_size]]
+        mask = np.stack([board.legal_mask() for board in boards])
+        actions = np.asarray(policy.act(np.stack([board.observe() for board in boards]), mask, greedy=True))
+        actions = actions.astype(np.int64)
+        in_range = actions.shape == (len(boards),) and ((actions >= 0) & (actions < game.n_actions)).all()
+        if not in_range or not mask[np.arange(len(actions)), actions].all():
+            raise IllegalMoveError(f"{policy!r} returned illegal moves {actions.tolist()} for masks {mask.tolist()}")
         chosen[start:start + len(actions)] = actions
     outcomes = np.array([np.sign(score) if score is not None else solver.solve(position, weak=True)
                          for (_, score), position in zip(entries, parsed)], dtype=np.int8)
@@ -509,15 +504,14 @@ def cli_main(argv: list[str]) -> int:
     try:
         position = Position.parse(config.position)
     except ValueError as err:
-        print(f"boardgym solve: {err}")
+        print(f"boardgym solve: {err}", file=sys.stderr)
         return 2
     solver = default_solver()
     started = time.perf_counter()
     scores = solver.analyse(position, weak=config.weak)
     score = max(s for s in scores if s is not None)  # negamax: the best move's score
     seconds = time.perf_counter() - started
-    state = rules.replay(CONNECT_FOUR, config.position)
-    print(rules.render_ansi(CONNECT_FOUR, state.planes[0]), end="")
+    print(rules.render_ansi(CONNECT_FOUR, rules.board_from_moves(CONNECT_FOUR, config.position).planes), end="")
     print(f"position {config.position!r}: {position.stones} stones, {'XO'[position.stones % 2]} to move")
     print(f"score {score}: {describe_score(score, config.weak)}")
     print("column " + " ".join(f"{column + 1:>3}" for column in range(WIDTH)))

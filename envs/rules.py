@@ -516,11 +516,22 @@ def replay(game: Game, moves) -> State:
         moves = decode_moves(game, moves)
     state = initial(game, 1)
     for ply, move in enumerate(moves):
-        try:
-            step_inplace(game, state, np.array([move]))
-        except IllegalMoveError as err:
-            raise IllegalMoveError(f"ply {ply + 1} of {encode_moves(game, moves)!r}: {err}") from None
+        legal = legal_mask(game, state)[0]
+        if not (0 <= move < game.n_actions and legal[move]):
+            raise _replay_error(game, moves, ply, legal)
+        step_unchecked(game, state, np.array([move], dtype=np.intp))
     return state
+
+
+def _replay_error(game: Game, moves, ply: int, legal: np.ndarray) -> IllegalMoveError:
+    """An error for move ``ply`` of ``moves``, written in the codec's own notation."""
+    played = encode_moves(game, moves[: ply + 1])
+    move = encode_moves(game, [moves[ply]])
+    if not legal.any():
+        reason = "the game had already ended"
+    else:
+        reason = "it is illegal there; legal: " + ", ".join(encode_moves(game, [a]) for a in np.flatnonzero(legal))
+    return IllegalMoveError(f"move {ply + 1} ({move}) of {played!r} cannot be played: {reason}")
 
 
 # ---------------------------------------------------------------------------
@@ -691,10 +702,9 @@ def board_from_moves(game: Game, moves) -> Board:
         moves = decode_moves(game, moves)
     board = Board(game)
     for ply, move in enumerate(moves):
-        try:
-            board.play(move)
-        except IllegalMoveError as err:
-            raise IllegalMoveError(f"ply {ply + 1} of {encode_moves(game, moves)!r}: {err}") from None
+        if not board.is_legal(move):
+            raise _replay_error(game, moves, ply, board.legal_mask())
+        board.play_unchecked(int(move))
     return board
 
 

@@ -250,3 +250,11 @@ def test_maskable_ppo_learns_on_the_env_without_an_illegal_move():
     model = MaskablePPO("MultiInputPolicy", env, n_steps=64, batch_size=32, n_epochs=1, seed=0)
     model.learn(128)
     assert model.num_timesteps == 128
+
+
+def test_random_opponent_opens_uniformly_over_legal_moves():
+    env = ConnectFourEnv(opponent="random", learner_seat=1)
+    env.reset(seed=0)
+    openings = [int(env.reset()[0]["observation"][1, 5].argmax()) for _ in range(7000)]
+    counts = np.bincount(openings, minlength=7)
+    assert counts.sum() == 7000 and counts.min() > 880 and counts.max() < 1120  # 1000 each, +-4 sigma

@@ -71,13 +71,13 @@ def _train(tmp_path, algo, **learner):
     return evaluate(policy, {"random": "random", "minimax": PerfectPlayer(1)}, "tictactoe", n_games=500, seed=7)
 
 
-STEPS = {"dqn": 150_000, "reinforce": 150_000}
+STEPS = {"dqn": 100_000, "reinforce": 150_000}
 
 
 @pytest.mark.slow
 def test_dqn_learns_tictactoe(tmp_path):
-    report = _train(tmp_path, "dqn", channels=32, conv_layers=2, hidden=128, exploration_steps=50_000,
-                    learning_starts=2_000, train_frequency=32, batch_size=128, target_update_interval=200,
+    report = _train(tmp_path, "dqn", channels=16, conv_layers=1, hidden=128, exploration_steps=50_000,
+                    learning_starts=2_000, train_frequency=8, batch_size=256, target_update_interval=200,
                     buffer_size=100_000)
     print(report.table())
     assert report["random"].record().losses == 0

@@ -294,7 +294,7 @@ def test_cli_solve_prints_score_and_analysis(capsys):
     assert cli_main(["solve", "44455554221", "--weak"]) == 0
     assert "score -1: the side to move loses" in capsys.readouterr().out
     assert cli_main(["solve", "4444444"]) == 2
-    assert "ply 7" in capsys.readouterr().out
+    assert "ply 7" in capsys.readouterr().err
 
 
 def test_position_parse_matches_the_rules_engine():
