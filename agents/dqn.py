@@ -60,9 +60,9 @@ class DQNConfig:
     """Exploration rate of frozen past selves when they play as opponents in training."""
     encoder: str = "planes"
     """Network front (see boardgym.agents.encoders)."""
-    channels: int = 64
+    channels: int = 32
     """Convolution channels of the `planes` encoder."""
-    conv_layers: int = 3
+    conv_layers: int = 2
     """Convolution layers of the `planes` encoder."""
     hidden: int = 256
     """Width of the hidden layer of the Q head."""

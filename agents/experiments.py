@@ -45,7 +45,7 @@ class EncodersExperimentConfig:
     seeds: int = 3
     """Runs per encoder, with seeds 0, 1, ..."""
     encoders: tuple[str, ...] = ("planes", "autoencoder", "bovw")
-    """Encoders compared (names registered in boardgym.agents.encoders), each with its defaults."""
+    """Encoders compared (registered names), each with its defaults; all but planes are fitted with the run's seed."""
     workers: int = 1
     """Runs trained at once, each in its own process on one torch thread."""
     evaluations: int = 10
@@ -158,7 +158,7 @@ def run_experiment(config: EncodersExperimentConfig) -> dict:
     started = time.perf_counter()
     experiment_dir = new_run_dir(config.out, config.game, "encoders", 0)
     jobs = [(config, name, seed, str(experiment_dir / "tensorboard" / f"{name}_s{seed}"))
-            for name in config.encoders for seed in range(config.seeds)]
+            for seed in range(config.seeds) for name in config.encoders]
     if config.workers == 1:
         runs = [train_one(*job) for job in jobs]
     else:

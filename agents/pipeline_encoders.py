@@ -65,6 +65,15 @@ def _positions_before_moves(game: Game, moves: np.ndarray) -> np.ndarray:
     return np.concatenate(positions)
 
 
+def rendering_matrix(game: Game) -> torch.Tensor:
+    """``(2 * cells, 784)``: flattened planes times it give the 28x28 pictures of
+    :func:`boardgym.pipelines.datasets.render_positions` (rendering is linear in
+    the planes, so each unit plane's picture is its row)."""
+    n_planes = 2 * game.n_cells
+    unit_planes = np.eye(n_planes, dtype=np.int8).reshape(n_planes, 2, game.rows, game.cols)
+    return torch.from_numpy(render_positions(unit_planes).reshape(n_planes, -1))
+
+
 def _frozen_mlp(n_inputs: int, hidden_sizes, n_outputs: int, seed: int) -> nn.Sequential:
     with seeded(seed):
         return build_mlp(n_inputs, hidden_sizes, n_outputs).requires_grad_(False)
@@ -130,12 +139,9 @@ class AutoencoderEncoder(_FittedEncoder):
                             **{f"hidden_sizes[{i}]": h for i, h in enumerate(hidden_sizes)})
         self._init_fitting(game, positions, play, seed)
         self.view, self.hidden_sizes, self.latent_size, self.epochs = view, hidden_sizes, int(latent_size), int(epochs)
-        n_planes = 2 * self.game.n_cells
-        # Rendering is linear in the planes, so rendering each unit plane gives its matrix.
-        unit_planes = np.eye(n_planes, dtype=np.int8).reshape(n_planes, 2, self.game.rows, self.game.cols)
-        self.register_buffer("render", torch.from_numpy(render_positions(unit_planes).reshape(n_planes, -1)),
-                             persistent=False)
-        n_inputs = self.render.shape[1] if view == "image" else n_planes
+        render = rendering_matrix(self.game) if view == "image" else None
+        self.register_buffer("render", render, persistent=False)
+        n_inputs = 2 * self.game.n_cells if render is None else render.shape[1]
         self.body = _frozen_mlp(n_inputs, self.hidden_sizes, self.latent_size, self.seed)
         self.output_dim = self.latent_size
         if fit:
@@ -154,10 +160,9 @@ class AutoencoderEncoder(_FittedEncoder):
         """Train a fresh autoencoder (seeded) on ``planes`` ``(N, 2, rows, cols)`` and keep its encoder."""
         planes = self._check_positions(planes)
         inputs = self._inputs(torch.as_tensor(planes)).numpy()
-        model, losses = fit_autoencoder(inputs, latent_size=self.latent_size, hidden_sizes=self.hidden_sizes,
+        model, _ = fit_autoencoder(inputs, latent_size=self.latent_size, hidden_sizes=self.hidden_sizes,
                                         epochs=self.epochs, seed=self.seed)
         self.body.load_state_dict(model.encoder.state_dict())
-        self.reconstruction_losses = losses
         self.fitted.fill_(True)
         return self
 

@@ -47,9 +47,9 @@ class ReinforceConfig:
     """Also train on every board symmetry of each decision (mirror for Connect Four)."""
     encoder: str = "planes"
     """Network front (see boardgym.agents.encoders)."""
-    channels: int = 64
+    channels: int = 32
     """Convolution channels of the `planes` encoder."""
-    conv_layers: int = 3
+    conv_layers: int = 2
     """Convolution layers of the `planes` encoder."""
     hidden: int = 256
     """Width of the hidden layer of the policy and value heads."""

@@ -525,13 +525,16 @@ def replay(game: Game, moves) -> State:
 
 def _replay_error(game: Game, moves, ply: int, legal: np.ndarray) -> IllegalMoveError:
     """An error for move ``ply`` of ``moves``, written in the codec's own notation."""
-    played = encode_moves(game, moves[: ply + 1])
-    move = encode_moves(game, [moves[ply]])
-    if not legal.any():
+    offset = 1 if game.gravity else 0
+    move = int(moves[ply])
+    before = encode_moves(game, moves[:ply]) or "the empty board"
+    if not 0 <= move < game.n_actions:
+        reason = f"out of range {offset}..{game.n_actions - 1 + offset}"
+    elif not legal.any():
         reason = "the game had already ended"
     else:
-        reason = "it is illegal there; legal: " + ", ".join(encode_moves(game, [a]) for a in np.flatnonzero(legal))
-    return IllegalMoveError(f"move {ply + 1} ({move}) of {played!r} cannot be played: {reason}")
+        reason = "it is illegal there; legal: " + ", ".join(str(a + offset) for a in np.flatnonzero(legal))
+    return IllegalMoveError(f"move {ply + 1} ({move + offset}) after {before!r} cannot be played: {reason}")
 
 
 # ---------------------------------------------------------------------------

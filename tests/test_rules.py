@@ -331,9 +331,9 @@ def test_moves_after_the_end_are_rejected():
     with pytest.raises(IllegalMoveError, match="ended"):
         board.play(3)
     for replay in (rules.board_from_moves, rules.replay):
-        with pytest.raises(IllegalMoveError, match=r"move 8 \(3\) of '12121213' cannot be played: the game had already ended"):
+        with pytest.raises(IllegalMoveError, match=r"move 8 \(3\) after '1212121' cannot be played: the game had already ended"):
             replay(CONNECT_FOUR, "12121213")
-    with pytest.raises(IllegalMoveError, match=r"move 7 \(4\) of '4444444' .* legal: 1, 2, 3, 5, 6, 7$"):
+    with pytest.raises(IllegalMoveError, match=r"move 7 \(4\) after '444444' .* legal: 1, 2, 3, 5, 6, 7$"):
         rules.replay(CONNECT_FOUR, "44444444")
     with pytest.raises(IllegalMoveError, match="already ended"):
         rules.step(CONNECT_FOUR, rules.replay(CONNECT_FOUR, "1212121"), [2])

@@ -172,12 +172,12 @@ def test_fallback_is_automatic_without_numba():
 
 
 @pytest.mark.parametrize("position, error, message", [
-    ("4444444", IllegalMoveError, "ply 7"),        # a seventh stone in a column of six
+    ("4444444", IllegalMoveError, r"move 7 \(4\) after '444444'.*legal: 1, 2, 3, 5, 6, 7"),        # a seventh stone in a column of six
     ("48", ValueError, "out of range"),
     ("4a5", ValueError, "bad move"),
     ("12121212", IllegalMoveError, "ended"),        # a move after player 0's four in column 1
     ("1212121", ValueError, "is over"),              # the game is won: nothing to solve
-    ([3, 3, 9], IllegalMoveError, "move 9 is illegal"),
+    ([3, 3, 9], IllegalMoveError, r"move 3 \(10\) after '44'.*out of range 1..7"),
     (b"4455", ValueError, "move string"),
     (4455, ValueError, "move string"),
 ])
@@ -294,7 +294,7 @@ def test_cli_solve_prints_score_and_analysis(capsys):
     assert cli_main(["solve", "44455554221", "--weak"]) == 0
     assert "score -1: the side to move loses" in capsys.readouterr().out
     assert cli_main(["solve", "4444444"]) == 2
-    assert "ply 7" in capsys.readouterr().err
+    assert "move 7 (4) after '444444' cannot be played" in capsys.readouterr().err
 
 
 def test_position_parse_matches_the_rules_engine():
