@@ -8,7 +8,8 @@ import torch
 from boardgym.agents.checkpoint import load_checkpoint, load_policy
 from boardgym.agents.dqn import DQNConfig, DQNLearner
 from boardgym.agents.encoders import make_encoder
-from boardgym.agents.pipeline_encoders import AutoencoderEncoder, BovwEncoder, collect_positions
+from boardgym.agents.pipeline_encoders import (AutoencoderEncoder, BovwEncoder, collect_positions,
+                                               rendering_matrix)
 from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
 from boardgym.envs import rules
 from boardgym.pipelines.bovw import extract_patches
@@ -100,9 +101,10 @@ def test_bovw_window_is_capped_by_small_boards():
 
 
 def test_image_view_is_the_pipelines_rendering(positions):
-    encoder = build("autoencoder image")
+    flat = torch.as_tensor(positions).float().flatten(1)
     expected = render_positions(positions).reshape(len(positions), -1)
-    np.testing.assert_allclose(encoder._inputs(torch.as_tensor(positions)).numpy(), expected, atol=1e-6)
+    np.testing.assert_allclose((flat @ rendering_matrix(rules.CONNECT_FOUR)).numpy(), expected, atol=1e-6)
+    assert build("autoencoder image").body[0].in_features == 28 * 28
 
 
 @pytest.mark.parametrize("name", ["autoencoder", "bovw"])

@@ -86,7 +86,7 @@ def test_dqn_learns_tictactoe(tmp_path):
 
 @pytest.mark.slow
 def test_reinforce_learns_tictactoe(tmp_path):
-    report = _train(tmp_path, "reinforce", channels=32, conv_layers=2, hidden=128, batch_moves=2048,
+    report = _train(tmp_path, "reinforce", channels=32, conv_layers=2, hidden=128, batch_moves=256,
                     learning_rate=1e-3)
     print(report.table())
     assert report["random"].record().losses == 0
