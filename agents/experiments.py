@@ -110,7 +110,7 @@ def train_one(config: EncodersExperimentConfig, encoder_name: str, seed: int, ru
     import torch
 
     from boardgym.agents.dqn import DQNLearner
-    from boardgym.agents.encoders import make_encoder
+    from boardgym.agents.encoders import build_encoder, make_encoder
     from boardgym.agents.seeding import seed_everything
     from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
     from boardgym.agents.tensorboard import RunLogger
@@ -118,7 +118,10 @@ def train_one(config: EncodersExperimentConfig, encoder_name: str, seed: int, ru
     torch.set_num_threads(1)
     seed_everything(seed)
     fit_started = time.perf_counter()
-    encoder = make_encoder(encoder_name, config.game, **({} if encoder_name == "planes" else {"seed": seed}))
+    if encoder_name == "planes":
+        encoder = build_encoder(config.game, "planes", config.dqn.channels, config.dqn.conv_layers)
+    else:
+        encoder = make_encoder(encoder_name, config.game, seed=seed)
     fit_seconds = time.perf_counter() - fit_started
     learner_config = dataclasses.replace(config.dqn, encoder=encoder_name)
     learner = DQNLearner(config.game, learner_config, encoder=encoder, seed=seed)

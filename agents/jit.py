@@ -4,9 +4,10 @@ The searches (:mod:`boardgym.agents.solver`, :mod:`boardgym.agents.alphabeta`)
 are written once in the subset of Python that numba compiles: integers as
 bitboards (int64 in numba, Python ints otherwise, with the same results because
 every value that is read back stays below 2**63) and numpy arrays for tables.
-:func:`jit` compiles them with ``cache=True`` (the machine code is kept in
-``__pycache__`` so later processes skip the compile) or returns them unchanged,
-so the pure-Python fallback is the same code, only slower.
+:func:`jit` compiles them (about 3 s per process, on first use) or returns them
+unchanged, so the pure-Python fallback is the same code, only slower. The
+on-disk cache stays off: numba's cache crashes processes that load recursive
+functions from it (numba issue #6061), and both searches are recursive.
 
 Set ``BOARDGYM_NO_JIT=1`` to force the fallback (tests use it to check that the
 fallback is correct); without numba installed the fallback is automatic.
@@ -38,11 +39,11 @@ BACKEND = "numba" if ENABLED else "python"
 
 
 def jit(function):
-    """``function`` compiled by numba in nopython mode and cached on disk, or
-    ``function`` itself when numba is missing or disabled."""
+    """``function`` compiled by numba in nopython mode, or ``function`` itself
+    when numba is missing or disabled."""
     if _numba is None:
         return function
-    return _numba.njit(cache=True)(function)
+    return _numba.njit(cache=False)(function)
 
 
 @jit
