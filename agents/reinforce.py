@@ -27,11 +27,11 @@ from boardgym.envs.rules import Game, get_game
 class ReinforceConfig:
     """Hyperparameters of the REINFORCE learner."""
 
-    learning_rate: float = 5e-4
+    learning_rate: float = 3e-4
     """Adam learning rate."""
     gamma: float = 0.97
     """Discount per own move."""
-    batch_moves: int = 4096
+    batch_moves: int = 2048
     """Decisions collected (before augmentation) per gradient step."""
     entropy_coef: float = 0.01
     """Weight of the entropy bonus."""
@@ -43,8 +43,8 @@ class ReinforceConfig:
     """Decay of the running-mean baseline per gradient step (baseline='mean')."""
     max_grad_norm: float = 1.0
     """Gradient norm clip."""
-    augment: bool = True
-    """Also train on every board symmetry of each decision (mirror for Connect Four)."""
+    augment: bool = False
+    """Also train on every board symmetry of each decision; off by default: the mirrored moves were not sampled by the policy, which makes the plain REINFORCE loss unstable."""
     encoder: str = "planes"
     """Network front (see boardgym.agents.encoders)."""
     channels: int = 32

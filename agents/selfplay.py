@@ -24,11 +24,12 @@ results included) and returns True to go on, False to stop.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
+from boardgym.agents.elo import EloTable
 from boardgym.agents.evaluation import LADDER, EvalReport, evaluate
 from boardgym.agents.learner import Episodes
 from boardgym.agents.scripted import make_policy
@@ -45,7 +46,7 @@ class SelfPlayConfig:
 
     num_envs: int = 256
     """Games played at once."""
-    opponents: str = "self=0.3,snapshots=0.2,greedy=0.4,random=0.1"
+    opponents: str = "self=0.3,snapshots=0.2,greedy=0.3,random=0.2"
     """Opponent pool weights: `self`, `snapshots` (shared evenly by the frozen past selves) and scripted names."""
     snapshot_interval: int = 50_000
     """Environment steps between frozen snapshots of the learner added to the pool."""
@@ -181,10 +182,6 @@ class SelfPlayTrainer:
 
     def __init__(self, learner, pool: OpponentPool, config: SelfPlayConfig | None = None, *, seed: int = 0,
                  logger=None, run_dir=None, run_config: dict | None = None, progress: bool = False):
-        from dataclasses import asdict
-
-        from boardgym.agents.elo import EloTable
-
         self.learner, self.pool = learner, pool
         self.config = config or SelfPlayConfig()
         self.game = learner.game
@@ -221,7 +218,7 @@ class SelfPlayTrainer:
                     break
                 new_steps = self._play_ply()
                 metrics = self._learn_and_log(new_steps)
-                bar.update(new_steps)
+                bar.update(min(new_steps, target - bar.n))  # the last batch of moves may overshoot
                 if self.last_eval_summary:
                     bar.set_postfix_str(self.last_eval_summary, refresh=False)
                 if not all([callback(self.step, metrics) for callback in callbacks]):

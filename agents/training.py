@@ -10,15 +10,23 @@ TensorBoard curves carry on from the checkpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
 
+import torch
+
+from boardgym.agents.checkpoint import (CheckpointError, learner_classes, learner_from_checkpoint, load_checkpoint,
+                                       restore_trainer)
 from boardgym.agents.dqn import DQNConfig
 from boardgym.agents.reinforce import ReinforceConfig
+from boardgym.agents.evaluation import evaluate
+from boardgym.agents.seeding import seed_everything
 from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
+from boardgym.agents.tensorboard import RunLogger
 
 GameName = Literal["connect_four", "tictactoe"]
 AlgoName = Literal["dqn", "reinforce"]
@@ -85,28 +93,17 @@ def checkpoint_path(resume: str | os.PathLike) -> Path:
 
 def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
     """A trainer for a new run (fresh directory) or a resumed one (``config.resume``)."""
-    from boardgym.agents.seeding import seed_everything
-    from boardgym.agents.tensorboard import RunLogger
-
     if config.resume is not None:
         return _resume_trainer(config)
     game, algo = config.game or "connect_four", config.algo or "dqn"
-    config = _with(config, game=game, algo=algo)
+    config = dataclasses.replace(config, game=game, algo=algo)
     seed_everything(config.seed)
-    from boardgym.agents.checkpoint import learner_classes
-
     learner_class, _ = learner_classes(algo)
     learner = learner_class(game, getattr(config, algo), seed=config.seed)
     run_dir = new_run_dir(config.logdir, game, algo, config.seed)
     logger = RunLogger(run_dir)
     logger.hyperparameters(asdict(config))
     return _trainer(learner, config, logger, run_dir)
-
-
-def _with(config: TrainConfig, **changes) -> TrainConfig:
-    import dataclasses
-
-    return dataclasses.replace(config, **changes)
 
 
 def _trainer(learner, config: TrainConfig, logger, run_dir: Path) -> SelfPlayTrainer:
@@ -117,9 +114,6 @@ def _trainer(learner, config: TrainConfig, logger, run_dir: Path) -> SelfPlayTra
 
 
 def _resume_trainer(config: TrainConfig) -> SelfPlayTrainer:
-    from boardgym.agents.checkpoint import CheckpointError, learner_from_checkpoint, load_checkpoint, restore_trainer
-    from boardgym.agents.tensorboard import RunLogger
-
     path = checkpoint_path(config.resume)
     checkpoint = load_checkpoint(path)
     for name in ("game", "algo"):
@@ -133,8 +127,9 @@ def _resume_trainer(config: TrainConfig) -> SelfPlayTrainer:
     except (KeyError, TypeError) as err:
         raise CheckpointError(f"{path} has no self-play run config to resume from ({err})") from None
     # The run keeps its own hyperparameters; the command line sets only how long and how verbosely.
-    config = _with(config, game=checkpoint["game"], algo=checkpoint["algo"], seed=seed, selfplay=selfplay,
-                   logdir=str(path.parent.parent), **{checkpoint["algo"]: learner_config(checkpoint)})
+    config = dataclasses.replace(config, game=checkpoint["game"], algo=checkpoint["algo"], seed=seed,
+                                 selfplay=selfplay, logdir=str(path.parent.parent),
+                                 **{checkpoint["algo"]: learner_config(checkpoint)})
     learner = learner_from_checkpoint(checkpoint, seed=seed)
     trainer = _trainer(learner, config, RunLogger(path.parent, purge_step=int(checkpoint["step"]) + 1), path.parent)
     restore_trainer(trainer, checkpoint)
@@ -142,15 +137,12 @@ def _resume_trainer(config: TrainConfig) -> SelfPlayTrainer:
 
 
 def learner_config(checkpoint: dict):
-    from boardgym.agents.checkpoint import learner_classes
-
+    """The learner config object stored in ``checkpoint``."""
     return learner_classes(checkpoint["algo"])[1](**checkpoint["learner_config"])
 
 
 def run_training(config: TrainConfig) -> SelfPlayTrainer:
     """Build (or resume) a run, train up to ``config.steps``, save, and report where things went."""
-    import torch
-
     torch.set_num_threads(config.threads)
     trainer = build_trainer(config)
     run_dir = trainer.run_dir
@@ -186,8 +178,10 @@ def train(argv: list[str]) -> int:
 
 @dataclass
 class DemoConfig:
-    """Train the default DQN on Connect Four within a time budget, then evaluate it against random and greedy."""
+    """Train DQN (or REINFORCE) on Connect Four within a time budget, then evaluate it against random and greedy."""
 
+    algo: AlgoName = "dqn"
+    """Learning algorithm."""
     train_seconds: float = 600.0
     """Wall-clock budget for training (evaluations during training included)."""
     eval_games: int = 800
@@ -210,11 +204,10 @@ class DemoConfig:
 
 def run_demo(config: DemoConfig):
     """Train, evaluate the final agent over ``eval_games`` per opponent, print the table; returns the report."""
-    from boardgym.agents.evaluation import evaluate
-
-    train_config = TrainConfig(game="connect_four", algo="dqn", steps=10**9, seed=config.seed, logdir=config.logdir,
+    train_config = TrainConfig(game="connect_four", algo=config.algo, steps=10**9, seed=config.seed, logdir=config.logdir,
                                quiet=config.quiet, time_limit=config.train_seconds, threads=config.threads)
-    print(f"boardgym demo: DQN learns Connect Four by self-play for {config.train_seconds / 60:.0f} minutes")
+    print(f"boardgym demo: {config.algo.upper()} learns Connect Four by self-play "
+          f"for {config.train_seconds / 60:.0f} minutes")
     trainer = run_training(train_config)
     started = time.perf_counter()
     report = evaluate(trainer.learner.frozen_policy(seed=config.seed), ["random", "greedy"], "connect_four",

@@ -259,7 +259,7 @@ def test_pons_reader_rejects_bad_lines(tmp_path):
     with pytest.raises(ValueError, match="line 2: expected '<moves> <score>'"):
         datasets.read_pons(tmp_path / "a")
     (tmp_path / "b").write_text("4444444 0\n")
-    with pytest.raises(ValueError, match="line 1: ply 7"):
+    with pytest.raises(ValueError, match=r"line 1: move 7 \(4\) after '444444' cannot be played"):
         datasets.read_pons(tmp_path / "b")
     (tmp_path / "c").write_text("1212121 0\n")
     with pytest.raises(ValueError, match="line 1: the game is already over"):

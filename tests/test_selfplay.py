@@ -173,3 +173,39 @@ def test_tensorboard_keys(tmp_path):
             "charts/steps_per_second", "losses/td_loss", "losses/q_values", "eval/random/win",
             "eval/alphabeta_2/loss", "selfplay/elo/learner", "selfplay/elo/alphabeta_2"} <= tags
     assert all(tag.split("/")[0] in {"charts", "losses", "eval", "selfplay"} for tag in tags)
+
+
+def test_train_command_writes_a_fresh_run_and_says_where(tmp_path, capsys):
+    from boardgym.agents.cli import main
+
+    argv = ["train", "--game", "tictactoe", "--steps", "300", "--logdir", str(tmp_path), "--quiet",
+            "--selfplay.num-envs", "16", "--selfplay.eval-interval", "0", "--dqn.channels", "8",
+            "--dqn.conv-layers", "1", "--dqn.hidden", "16", "--dqn.learning-starts", "50"]
+    assert main(argv) == 0
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    first, second = tmp_path / "tictactoe_dqn_s0_1", tmp_path / "tictactoe_dqn_s0_2"
+    assert f"run directory: {first}" in out and f"run directory: {second}" in out
+    assert f"tensorboard --logdir {tmp_path}" in out
+    assert (first / "latest.pt").is_file() and (second / "latest.pt").is_file()
+
+
+def test_demo_command_trains_then_evaluates_both_seats(tmp_path, capsys):
+    from boardgym.agents.training import DemoConfig, run_demo
+
+    report = run_demo(DemoConfig(train_seconds=2, eval_games=20, logdir=str(tmp_path), quiet=True))
+    out = capsys.readouterr().out
+    assert set(report.matches) == {"random", "greedy"}
+    assert report["random"].record("first").games == 10 and report["random"].record("second").games == 10
+    assert "wins vs random:" in out and "wins vs greedy:" in out
+
+
+def test_bad_train_values_name_the_field():
+    from boardgym.agents.training import TrainConfig
+
+    with pytest.raises(ValueError, match="TrainConfig.steps"):
+        TrainConfig(steps=-1)
+    with pytest.raises(ValueError, match="SelfPlayConfig.eval_games"):
+        SelfPlayConfig(eval_games=3)
+    with pytest.raises(ValueError, match="include 'random'"):
+        SelfPlayConfig(eval_opponents=("greedy",))
