@@ -103,7 +103,7 @@ class DQNLearner:
         self.game = get_game(game)
         self.config = config or DQNConfig()
         cfg = self.config
-        self.encoder = encoder or build_encoder(self.game, cfg.encoder, cfg.channels, cfg.conv_layers)
+        self.encoder = encoder or build_encoder(self.game, cfg.encoder, cfg.channels, cfg.conv_layers, seed)
         self.network = QNetwork(self.encoder, self.game.n_actions, cfg.hidden)
         self.target_network = copy.deepcopy(self.network).requires_grad_(False)
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=cfg.learning_rate)

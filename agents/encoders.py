@@ -90,8 +90,9 @@ def make_encoder(name: str, game: Game | str, **config) -> Encoder:
     return factory(get_game(game), **config)
 
 
-def build_encoder(game: Game, name: str, channels: int, conv_layers: int) -> Encoder:
-    """The configured encoder; only ``planes`` takes the convolution sizes."""
+def build_encoder(game: Game, name: str, channels: int, conv_layers: int, seed: int = 0) -> Encoder:
+    """The configured encoder; only ``planes`` takes the convolution sizes, the
+    fitted encoders (autoencoder, bovw) take the run's seed."""
     if name == "planes":
         return make_encoder(name, game, channels=channels, layers=conv_layers)
-    return make_encoder(name, game)
+    return make_encoder(name, game, seed=seed)

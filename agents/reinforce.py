@@ -104,7 +104,7 @@ class ReinforceLearner:
         self.game = get_game(game)
         self.config = config or ReinforceConfig()
         cfg = self.config
-        self.encoder = encoder or build_encoder(self.game, cfg.encoder, cfg.channels, cfg.conv_layers)
+        self.encoder = encoder or build_encoder(self.game, cfg.encoder, cfg.channels, cfg.conv_layers, seed)
         self.network = PolicyValueNetwork(self.encoder, self.game.n_actions, cfg.hidden)
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=cfg.learning_rate)
         self.policy = NetworkPolicy(self.network, self.game, explore="softmax", seed=seed + 1,

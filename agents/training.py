@@ -54,6 +54,8 @@ class TrainConfig:
     """Stop training after this many seconds (then evaluate and save)."""
     threads: int = 1
     """CPU threads for torch (1 stays fast when other programs share the CPU)."""
+    encoder: Optional[str] = None
+    """Network front for either algorithm: planes, autoencoder or bovw (sets --dqn.encoder / --reinforce.encoder)."""
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     """Opponent pool, evaluation and logging."""
     dqn: DQNConfig = field(default_factory=DQNConfig)
@@ -97,6 +99,8 @@ def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
         return _resume_trainer(config)
     game, algo = config.game or "connect_four", config.algo or "dqn"
     config = dataclasses.replace(config, game=game, algo=algo)
+    if config.encoder is not None:
+        config = dataclasses.replace(config, **{algo: dataclasses.replace(getattr(config, algo), encoder=config.encoder)})
     seed_everything(config.seed)
     learner_class, _ = learner_classes(algo)
     learner = learner_class(game, getattr(config, algo), seed=config.seed)

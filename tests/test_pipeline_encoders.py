@@ -156,3 +156,13 @@ def test_checkpoint_round_trip_gives_identical_actions_without_refitting(variant
     np.testing.assert_array_equal(loaded.act(positions, masks), expected)
     torch.testing.assert_close(loaded.policy.network(torch.as_tensor(positions).float()),
                                learner.network(torch.as_tensor(positions).float()), rtol=0, atol=0)
+
+
+def test_train_encoder_option_sets_the_learners_encoder(tmp_path):
+    from boardgym.agents.training import TrainConfig, build_trainer
+
+    trainer = build_trainer(TrainConfig(game="tictactoe", algo="reinforce", encoder="bovw", seed=3,
+                                        logdir=str(tmp_path), quiet=True))
+    assert trainer.learner.encoder.name == "bovw"
+    assert trainer.learner.encoder.config()["seed"] == 3
+    trainer.logger.close()
