@@ -81,6 +81,8 @@ class EvalConfig:
     """seed for the opponents' random choices (the same seed gives the same games)"""
     optimal_moves: tuple[str, ...] = ()
     """position files with exact scores (e.g. shared/data/pons_connect4/Test_L2_R1): print the share of optimal moves"""
+    openings: str | None = None
+    """file of start positions, one move string per line (a Pons file works): each is played from both seats"""
 
 
 def run_eval(config: EvalConfig, out: TextIO | None = None) -> int:
@@ -91,8 +93,13 @@ def run_eval(config: EvalConfig, out: TextIO | None = None) -> int:
     if not opponents:
         raise ValueError("vs is empty: give opponents such as random,greedy,alphabeta:4")
     game, players = load_players([config.checkpoint, *opponents], config.game, config.seed)
+    openings = None
+    if config.openings is not None:
+        from boardgym.agents.solver import read_positions
+
+        openings = [moves for moves, _ in read_positions(config.openings)]
     report = evaluate(players[config.checkpoint], {name: players[name] for name in opponents}, game,
-                      n_games=config.games, seed=config.seed)
+                      n_games=config.games, seed=config.seed, openings=openings)
     print(f"{config.checkpoint} against {', '.join(opponents)}", file=out)
     print(report.table(), file=out)
     if config.optimal_moves:

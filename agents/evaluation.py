@@ -20,6 +20,7 @@ import numpy as np
 
 from boardgym.agents.arena import Games, alternate_seats, play_games
 from boardgym.agents.scripted import make_policy
+from boardgym.envs import rules
 from boardgym.envs.rules import Game, get_game
 
 #: The strength ladder every learner is measured on, weakest first.
@@ -143,13 +144,32 @@ def _label(spec) -> str:
     return str(getattr(spec, "name", None) or type(spec).__name__)
 
 
+def opening_states(game: Game, openings: Sequence[str], n_games: int) -> rules.State:
+    """Start positions for ``n_games``: game ``g`` starts from opening
+    ``(g // 2) % len(openings)``, so each opening is played once from each seat
+    (with :func:`alternate_seats`)."""
+    if not openings:
+        raise ValueError("openings is empty: give at least one position (a move string)")
+    boards = [rules.replay(game, opening) for opening in openings]
+    for opening, board in zip(openings, boards):
+        if board.terminated[0]:
+            raise ValueError(f"opening {opening!r} is already a finished game")
+    state = rules.initial(game, n_games)
+    for g in range(n_games):
+        state.put([g], boards[(g // 2) % len(boards)])
+    return state
+
+
 def evaluate(policy, opponents, game: Game | str, n_games: int = 200, seed: int = 0,
-             greedy: bool = True) -> EvalReport:
+             greedy: bool = True, openings: Sequence[str] | None = None) -> EvalReport:
     """Play ``policy`` against each opponent ``n_games`` times, half in each seat.
 
     ``opponents`` is a sequence of names (``"alphabeta:4"``, checkpoint paths)
     or policies, or a mapping from report labels to either. ``policy`` may be a
     policy or a name too. ``greedy`` is passed to every player's ``act``.
+    ``openings`` (move strings) makes games start from those positions, each
+    played from both seats; the seat is still that of the game's first player.
+    This is how the ``solver`` (slow before about 8 stones) joins the ladder.
     """
     game = get_game(game)
     if not isinstance(n_games, (int, np.integer)) or n_games < 1:
@@ -162,12 +182,13 @@ def evaluate(policy, opponents, game: Game | str, n_games: int = 200, seed: int 
     if not labelled:
         raise ValueError("opponents is empty: give at least one name or policy")
     player = make_policy(policy, game, seed=derived_seed(seed, "policy"))
+    start = None if openings is None else opening_states(game, list(openings), int(n_games))
     matches = {}
     for label, spec in labelled.items():
         opponent = make_policy(spec, game, seed=derived_seed(seed, label))
         for participant, role in ((player, "policy"), (opponent, label)):
             if callable(getattr(participant, "seed", None)):
                 participant.seed(derived_seed(seed, f"{role} vs {label}"))
-        games = play_games(game, [player, opponent], alternate_seats(n_games), greedy=greedy)
+        games = play_games(game, [player, opponent], alternate_seats(n_games), greedy=greedy, start=start)
         matches[label] = MatchResult(label, games)
     return EvalReport(game=game.name, n_games=int(n_games), seed=int(seed), matches=matches)

@@ -138,3 +138,33 @@ def test_bad_arguments_raise_clear_errors(kwargs, message):
     arguments = {"opponents": ["random"], "n_games": 2, "seed": 0, **kwargs}
     with pytest.raises(ValueError, match=message):
         evaluate("random", game="tictactoe", **arguments)
+
+
+PONS_L3 = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "pons_connect4" / "Test_L3_R1"
+
+
+def test_games_from_openings_between_perfect_players_end_as_pons_scores_say():
+    from boardgym.agents.solver import read_positions
+
+    kinds = {"first wins": lambda m, s: s > 0 and len(m) % 2 == 0, "second wins": lambda m, s: s > 0 and len(m) % 2,
+             "draw": lambda m, s: s == 0, "mover loses": lambda m, s: s < 0}
+    every = read_positions(PONS_L3)
+    positions = [p for test in kinds.values() for p in [p for p in every if test(*p)][:4]]
+    report = evaluate("solver", ["solver"], "connect_four", n_games=2 * len(positions),
+                      openings=[moves for moves, _ in positions])
+    games = report["solver"].games
+    for index, (moves, score) in enumerate(positions):
+        stones = len(moves)
+        mover = stones % 2  # the seat to move in the opening
+        for game in (2 * index, 2 * index + 1):
+            expected = -1 if score == 0 else (mover if score > 0 else 1 - mover)
+            assert games.winners[game] == expected, (moves, score)
+            if score > 0:  # the winner's k-th own stone is its winning one (Pons' convention)
+                k = 22 - score
+                own_before = stones // 2  # the mover's stones already on the board
+                assert games.lengths[game] == 2 * (k - own_before) - 1, (moves, score)
+
+
+def test_openings_must_be_unfinished_games():
+    with pytest.raises(ValueError, match="already a finished game"):
+        evaluate("random", ["random"], "connect_four", n_games=2, openings=["1212121"])
