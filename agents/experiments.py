@@ -29,6 +29,7 @@ import numpy as np
 
 from boardgym.agents.dqn import DQNConfig
 from boardgym.agents.encoders import ENCODERS
+from boardgym.agents.selfplay import SelfPlayConfig
 from boardgym.agents.training import new_run_dir
 
 GameName = Literal["connect_four", "tictactoe"]
@@ -54,7 +55,7 @@ class EncodersExperimentConfig:
     """Evaluation games per opponent, half in each seat."""
     eval_opponents: tuple[str, ...] = ("random", "greedy", "alphabeta:2")
     """The ladder (must include random, the Elo anchor)."""
-    opponents: str = "self=0.3,snapshots=0.2,greedy=0.4,random=0.1"
+    opponents: str = SelfPlayConfig.opponents
     """Training opponent pool weights (see boardgym train)."""
     num_envs: int = 256
     """Games played at once in training."""
