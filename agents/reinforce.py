@@ -43,6 +43,8 @@ class ReinforceConfig:
     """Decay of the running-mean baseline per gradient step (baseline='mean')."""
     max_grad_norm: float = 1.0
     """Gradient norm clip."""
+    normalize_advantage: bool = False
+    """Scale each batch's advantages (G - b) to zero mean and unit variance, so the step size does not depend on the mix of opponents."""
     augment: bool = False
     """Also train on every board symmetry of each decision; off by default: the mirrored moves were not sampled by the policy, which makes the plain REINFORCE loss unstable."""
     encoder: str = "planes"
@@ -81,14 +83,19 @@ def legal_entropy(log_probs: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
 
 
 def reinforce_loss(logits: torch.Tensor, masks: torch.Tensor, actions: torch.Tensor,
-                   returns: torch.Tensor, baseline: torch.Tensor, entropy_coef: float):
+                   returns: torch.Tensor, baseline: torch.Tensor, entropy_coef: float,
+                   normalize_advantage: bool = False):
     """``-mean(log pi(a|s) * (G - b)) - entropy_coef * mean(H(pi(.|s)))``.
 
-    ``baseline`` is treated as a constant. Returns (loss, policy_loss, entropy).
+    ``baseline`` is treated as a constant; with ``normalize_advantage`` the
+    advantages ``G - b`` are scaled to zero mean and unit variance over the
+    batch first. Returns (loss, policy_loss, entropy).
     """
     log_probs = masked_log_probs(logits, masks)
     taken = log_probs.gather(1, actions[:, None]).squeeze(1)
     advantage = (returns - baseline).detach()
+    if normalize_advantage and len(advantage) > 1:
+        advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
     policy_loss = -(taken * advantage).mean()
     entropy = legal_entropy(log_probs, masks).mean()
     return policy_loss - entropy_coef * entropy, policy_loss, entropy
@@ -158,7 +165,7 @@ class ReinforceLearner:
             value_loss = torch.zeros(())
         loss, policy_loss, entropy = reinforce_loss(
             logits, torch.as_tensor(masks), torch.as_tensor(actions, dtype=torch.int64),
-            returns_t, baseline, cfg.entropy_coef)
+            returns_t, baseline, cfg.entropy_coef, cfg.normalize_advantage)
         total = loss + cfg.value_coef * value_loss
         self.optimizer.zero_grad()
         total.backward()

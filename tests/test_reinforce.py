@@ -44,6 +44,17 @@ def test_loss_of_a_two_step_episode():
     assert logits.grad[0, 2].item() == 0.0 and logits.grad[1, 0].item() == 0.0
 
 
+def test_normalized_advantages_have_zero_mean_and_unit_variance():
+    # Advantages 0.3 and 0.6 become -1/sqrt(2) and +1/sqrt(2) (sample standard deviation).
+    logits = torch.tensor([[1.0, 2.0, 50.0], [-50.0, 0.0, 1.0]])
+    masks, actions = torch.tensor([[1, 1, 0], [0, 1, 1]]), torch.tensor([0, 2])
+    _, policy_loss, _ = reinforce_loss(logits, masks, actions, torch.tensor([0.5, 1.0]), torch.tensor([0.2, 0.4]),
+                                       entropy_coef=0.0, normalize_advantage=True)
+    first, second = _log_softmax([1.0, 2.0]), _log_softmax([0.0, 1.0])
+    expected_policy = -(first[0] * -math.sqrt(0.5) + second[1] * math.sqrt(0.5)) / 2
+    assert policy_loss.item() == pytest.approx(expected_policy, rel=1e-5)
+
+
 def test_gradient_descent_on_the_entropy_bonus_raises_entropy():
     logits = torch.tensor([[3.0, 0.0, -1.0, 5.0]], requires_grad=True)
     masks = torch.tensor([[1, 1, 1, 0]])
