@@ -17,7 +17,7 @@ from __future__ import annotations
 from gymnasium import spaces
 from pettingzoo import AECEnv
 
-from boardgym.envs.core import (AGENTS, ENDED, NOT_RESET, PLAYING, as_move, check_illegal_move_mode,
+from boardgym.envs.core import (AGENTS, ENDED, NOT_RESET, PLAYING, as_move, check_illegal_move_mode, illegal_move_message,
                                 observation_space, status_text)
 from boardgym.envs.render import BoardRenderer
 from boardgym.envs.rules import NO_WINNER, Board, Game, IllegalMoveError
@@ -132,10 +132,7 @@ class BoardGameAEC(AECEnv):
     def _illegal(self, action) -> None:
         mover = self.agent_selection
         if self.illegal_move == "raise":
-            raise IllegalMoveError(
-                f"{mover} played {action!r}, which is not a legal move; "
-                f"legal moves: {self._board.legal_moves()}"
-            )
+            raise IllegalMoveError(f"{mover}: {illegal_move_message(action, self._board.legal_moves())}")
         self._end(1 - self._seat[mover])
 
     def _end(self, winner: int) -> None:

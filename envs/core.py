@@ -40,6 +40,15 @@ def as_move(action):
     return int(action)
 
 
+def illegal_move_message(action, legal_moves: list[int]) -> str:
+    """Why ``action`` cannot be played, and which moves can: one wording for every env."""
+    if as_move(action) is None:
+        why = f"{action!r} ({type(action).__name__}) is not a move: a move is one integer"
+    else:
+        why = f"move {as_move(action)} is illegal here (out of range, a full column or a taken cell)"
+    return f"{why}; legal moves: {legal_moves}"
+
+
 def status_text(phase: int, winner: int, to_move: int) -> str:
     """One line for renderings: whose move it is, or how the game ended."""
     if phase == NOT_RESET:

@@ -7,7 +7,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from boardgym.envs.core import (AGENTS, ENDED, NOT_RESET, PLAYING, as_move, check_illegal_move_mode,
+from boardgym.envs.core import (AGENTS, ENDED, NOT_RESET, PLAYING, as_move, check_illegal_move_mode, illegal_move_message,
                                 observation_space, status_text)
 from boardgym.envs.opponents import make_opponent, opponent_mover
 from boardgym.envs.render import BoardRenderer
@@ -166,9 +166,7 @@ class BoardGameEnv(gym.Env):
 
     def _illegal(self, action):
         if self.illegal_move == "raise":
-            raise IllegalMoveError(
-                f"{action!r} is not a legal move; legal moves: {self._board.legal_moves()}"
-            )
+            raise IllegalMoveError(illegal_move_message(action, self._board.legal_moves()))
         return self._transition(winner=1 - self._learner)
 
     def _transition(self, winner: int | None = None):

@@ -103,14 +103,14 @@ def _assert_same(before, after):
 
 
 @pytest.mark.parametrize("bad, message", [
-    (0, r"player_0 played 0, which is not a legal move; legal moves: \[1, 2, 3, 4, 5, 6\]"),
-    (7, "played 7"),
-    (-1, "played -1"),
-    (3.0, "played 3.0"),
-    (True, "played True"),
-    (None, "played None"),
-    (np.array([1, 2]), r"played array\(\[1, 2\]\)"),
-    ("2", "played '2'"),
+    (0, r"player_0: move 0 is illegal here .*; legal moves: \[1, 2, 3, 4, 5, 6\]"),
+    (7, "player_0: move 7 is illegal here"),
+    (-1, "player_0: move -1 is illegal here"),
+    (3.0, r"player_0: 3.0 \(float\) is not a move: a move is one integer"),
+    (True, r"True \(bool\) is not a move"),
+    (None, r"None \(NoneType\) is not a move"),
+    (np.array([1, 2]), r"array\(\[1, 2\]\) \(ndarray\) is not a move"),
+    ("2", r"'2' \(str\) is not a move"),
 ], ids=["full-column", "too-big", "negative", "float", "bool", "none", "array", "string"])
 def test_illegal_and_malformed_moves_raise_and_change_nothing(bad, message):
     env = connect_four_v0.env()
@@ -130,7 +130,7 @@ def test_occupied_cell_raises_in_tictactoe():
     env.reset()
     env.step(4)
     before = _snapshot(env)
-    with pytest.raises(IllegalMoveError, match=r"player_1 played 4.*legal moves: \[0, 1, 2, 3, 5, 6, 7, 8\]"):
+    with pytest.raises(IllegalMoveError, match=r"player_1: move 4 is illegal here.*legal moves: \[0, 1, 2, 3, 5, 6, 7, 8\]"):
         env.step(4)
     _assert_same(before, _snapshot(env))
 

@@ -138,11 +138,11 @@ def test_reset_seed_reseeds_an_opponent_that_has_a_seed_method():
 
 
 @pytest.mark.parametrize("bad, message", [
-    (0, r"0 is not a legal move; legal moves: \[1, 2, 3, 4, 5, 6\]"),
-    (9, "9 is not a legal move"),
-    (1.0, "1.0 is not a legal move"),
-    (np.array([1]), r"array\(\[1\]\) is not a legal move"),
-    (None, "None is not a legal move"),
+    (0, r"move 0 is illegal here .*; legal moves: \[1, 2, 3, 4, 5, 6\]"),
+    (9, "move 9 is illegal here"),
+    (1.0, r"1.0 \(float\) is not a move: a move is one integer; legal moves: \[1, 2, 3, 4, 5, 6\]"),
+    (np.array([1]), r"array\(\[1\]\) \(ndarray\) is not a move"),
+    (None, r"None \(NoneType\) is not a move"),
 ], ids=["full", "range", "float", "shape", "none"])
 def test_illegal_moves_raise_and_change_nothing(bad, message):
     env = ConnectFourEnv(opponent=LowestColumn())
