@@ -341,6 +341,10 @@ def analyse(position: str | Sequence[int], *, weak: bool = False) -> list[int | 
 # ---------------------------------------------------------------------------
 
 
+#: Fewest stones for which the solver policy agrees to move (there is no opening book).
+MIN_STONES = 8
+
+
 class SolverPolicy(ScriptedPolicy):
     """Perfect play: a move of the best score (``weak``: of the best outcome,
     win/draw/loss), ties broken by the seeded generator."""
@@ -366,6 +370,12 @@ class SolverPolicy(ScriptedPolicy):
         return values
 
     def act(self, observation, action_mask, *, greedy: bool = True) -> np.ndarray:
+        stones = np.asarray(observation).reshape(len(observation), -1).sum(axis=1)
+        if stones.min() < MIN_STONES:
+            raise ValueError(
+                f"{self.name} is asked to move with {int(stones.min())} stones on the board; without an opening "
+                f"book positions with fewer than {MIN_STONES} stones take minutes to hours to solve. Start games "
+                "from openings (evaluate(..., openings=...), boardgym eval --openings FILE) or use alphabeta:D")
         values = self.move_values(observation, action_mask)
         return sample_legal(self.rng, values == values.max(axis=1, keepdims=True))
 

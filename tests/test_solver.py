@@ -312,3 +312,13 @@ def test_position_parse_matches_the_rules_engine():
             board.play(int(rng.choice(board.legal_moves())))
         with pytest.raises(ValueError, match="is over"):
             Position.parse(board.moves)
+
+
+def test_solver_policy_refuses_early_positions_instead_of_hanging():
+    from boardgym.agents.scripted import make_policy
+    from boardgym.envs import rules
+
+    state = rules.replay(rules.CONNECT_FOUR, "4444")
+    policy = make_policy("solver", "connect_four", seed=0)
+    with pytest.raises(ValueError, match="4 stones on the board.*openings"):
+        policy.act(rules.observe(rules.CONNECT_FOUR, state), rules.legal_mask(rules.CONNECT_FOUR, state))
