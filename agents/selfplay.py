@@ -210,7 +210,8 @@ class SelfPlayTrainer:
         target, started = self.step + steps, time.perf_counter()
         if self._state is None:
             self._start_games()
-        bar = tqdm(total=target, initial=self.step, unit="step", disable=not self.progress,
+        # A time-limited run has no meaningful step total: show the count and rate, no bogus ETA.
+        bar = tqdm(total=None if time_limit is not None else target, initial=self.step, unit="step", disable=not self.progress,
                    dynamic_ncols=True, smoothing=0.05)
         try:
             while self.step < target:
