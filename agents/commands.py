@@ -115,6 +115,9 @@ def _print_optimal_move_rates(policy, game: Game, paths, out: TextIO) -> None:
         summary = optimal_move_rate(policy, path, game).summary()
         parts = [f"{summary[kind + '_rate']:.1%} of {summary[kind + '_positions']} {label}"
                  for kind, label in (("win", "won"), ("draw", "drawn")) if summary[kind + "_positions"]]
+        lost = summary["positions"] - summary["win_positions"] - summary["draw_positions"]
+        if lost:
+            parts.append(f"{lost} lost, where any move keeps the result")
         print(f"optimal moves on {path}: {summary['rate']:.1%} of {summary['positions']} positions"
               + (f" ({', '.join(parts)})" if parts else ""), file=out)
 

@@ -223,7 +223,8 @@ def run_demo(config: DemoConfig):
         print(f"wins vs {opponent}: {record.record().rate('win'):.1%} "
               f"(moving first {record.record('first').rate('win'):.1%}, "
               f"second {record.record('second').rate('win'):.1%})")
-    print(f"play against it: boardgym play {trainer.run_dir / 'latest.pt'}")
+    print(f"play against it: boardgym play {trainer.run_dir / 'latest.pt'}  "
+          f"(or {trainer.run_dir / 'best.pt'}, the best by Elo during training)")
     return report
 
 
