@@ -57,24 +57,36 @@ def play_games(
     history = np.full((n_games, game.n_cells), -1, dtype=np.int16) if record_moves else None
     games = np.arange(n_games)
     while not state.terminated.all():
-        mover = seats[games, state.to_move]
-        actions = np.zeros(n_games, dtype=np.intp)
         active = ~state.terminated
+        mover = seats[games, state.to_move]
+        # One observation of the whole batch per ply; each policy sees its rows.
+        planes, masks = rules.observe(game, state), rules.legal_mask(game, state)
+        actions = np.zeros(n_games, dtype=np.intp)
         for index, policy in enumerate(policies):
             boards = np.flatnonzero(active & (mover == index))
-            if boards.size == 0:
-                continue
-            sub = state.take(boards)
-            mask = rules.legal_mask(game, sub)
-            chosen = np.asarray(policy.act(rules.observe(game, sub), mask, greedy=greedy)).astype(np.intp)
-            if chosen.shape != boards.shape or (mask[np.arange(boards.size), np.clip(chosen, 0, game.n_actions - 1)] == 0).any() \
-                    or (chosen < 0).any() or (chosen >= game.n_actions).any():
-                raise IllegalMoveError(f"{policy!r} returned illegal moves {chosen.tolist()} for masks {mask.tolist()}")
-            actions[boards] = chosen
+            if boards.size:
+                chosen = policy.act(planes[boards], masks[boards], greedy=greedy)
+                actions[boards] = _legal_or_raise(policy, chosen, masks[boards])
         if history is not None:
             history[active, state.num_moves[active]] = actions[active]
         rules.step_unchecked(game, state, actions, active)
-    return Games(seats=seats, winners=state.winner.astype(np.int8), lengths=(state.num_moves - start_moves).astype(np.int16), moves=history)
+    return Games(seats=seats, winners=state.winner.astype(np.int8),
+                 lengths=(state.num_moves - start_moves).astype(np.int16), moves=history)
+
+
+def _legal_or_raise(policy, chosen, masks: np.ndarray) -> np.ndarray:
+    """``chosen`` as intp if it is one legal move per row, else IllegalMoveError naming the policy."""
+    chosen = np.asarray(chosen)
+    if chosen.shape != (len(masks),) or not np.issubdtype(chosen.dtype, np.integer):
+        raise IllegalMoveError(f"{policy!r} returned {chosen!r}; expected {len(masks)} integer moves")
+    chosen = chosen.astype(np.intp)
+    in_range = (chosen >= 0) & (chosen < masks.shape[1])
+    legal = in_range & (masks[np.arange(len(masks)), np.where(in_range, chosen, 0)] == 1)
+    if not legal.all():
+        row = int(np.flatnonzero(~legal)[0])
+        raise IllegalMoveError(f"{policy!r} returned illegal move {int(chosen[row])}; "
+                               f"legal moves: {np.flatnonzero(masks[row]).tolist()}")
+    return chosen
 
 
 def alternate_seats(n_games: int, first: int = 0, second: int = 1) -> np.ndarray:
