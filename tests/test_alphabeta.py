@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from boardgym.agents.alphabeta import WIN_SCORE, AlphaBetaPolicy
 from boardgym.agents.scripted import make_policy
 from boardgym.envs import rules
 from boardgym.envs.rules import CONNECT_FOUR, TICTACTOE
+from tictactoe_minimax import move_values
 
 REPO = Path(__file__).parents[1]
 
@@ -51,18 +51,6 @@ def test_alphabeta_4_beats_greedy_and_random_clearly_at_connect_four():
     assert outcomes(CONNECT_FOUR, "alphabeta:4", "random", 40) == (40, 0, 0)
 
 
-@lru_cache(maxsize=None)
-def minimax(cells: tuple) -> int:
-    """Exact Tic-Tac-Toe value for the mover (cells: 1 mover, -1 opponent, 0 empty)."""
-    lines = TICTACTOE.lines.tolist()
-    if any(all(cells[i] == -1 for i in line) for line in lines):
-        return -1
-    empty = [i for i, c in enumerate(cells) if c == 0]
-    if not empty:
-        return 0
-    return max(-minimax(tuple(-c for c in cells[:i] + (1,) + cells[i + 1:])) for i in empty)
-
-
 def test_alphabeta_9_plays_tictactoe_perfectly():
     rng = np.random.default_rng(0)
     checked = 0
@@ -77,9 +65,7 @@ def test_alphabeta_9_plays_tictactoe_perfectly():
         if board.terminated:
             continue
         observation, mask = position(TICTACTOE, moves)
-        cells = tuple((observation[0, 0] - observation[0, 1]).ravel().tolist())
-        child_values = {move: -minimax(tuple(-c for c in cells[:move] + (1,) + cells[move + 1:]))
-                        for move in np.flatnonzero(mask[0])}
+        child_values = move_values(observation[0], mask[0])
         chosen = int(AlphaBetaPolicy(TICTACTOE, seed=checked, depth=9).act(observation, mask)[0])
         assert child_values[chosen] == max(child_values.values()), (moves, chosen, child_values)
         checked += 1

@@ -1,6 +1,5 @@
 """Evaluation against opponents: per-seat records, reproducibility, reports."""
 
-from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -8,6 +7,7 @@ import pytest
 from boardgym.agents.elo import EloTable
 from boardgym.agents.evaluation import LADDER, evaluate, tag_name
 from boardgym.envs import rules
+from tictactoe_minimax import PerfectPlayer
 
 
 class FirstLegal:
@@ -17,36 +17,6 @@ class FirstLegal:
 
     def act(self, observation, action_mask, *, greedy=True):
         return np.argmax(np.asarray(action_mask) > 0, axis=1)
-
-
-class PerfectTicTacToe:
-    """Exhaustive minimax (tests only): the lowest-index move among the best."""
-
-    name = "perfect"
-
-    def act(self, observation, action_mask, *, greedy=True):
-        return np.array([self._best(board[0].tobytes(), board[1].tobytes())[1] for board in observation])
-
-    @staticmethod
-    @lru_cache(maxsize=None)
-    def _best(own: bytes, other: bytes) -> tuple[int, int]:
-        """(value for the mover, move) with value +1 win, 0 draw, -1 loss."""
-        game = rules.TICTACTOE
-        mine = np.frombuffer(own, dtype=np.int8).reshape(3, 3)
-        theirs = np.frombuffer(other, dtype=np.int8).reshape(3, 3)
-        best = (-2, -1)
-        for cell in np.flatnonzero((mine | theirs).ravel() == 0):
-            after = mine.copy()
-            after.flat[cell] = 1
-            if rules.has_line(game, after[None])[0]:
-                return 1, int(cell)
-            if (after | theirs).all():
-                value = 0
-            else:
-                value = -PerfectTicTacToe._best(theirs.tobytes(), after.tobytes())[0]
-            if value > best[0]:
-                best = (value, int(cell))
-        return best
 
 
 def test_ladder_names():
@@ -72,13 +42,13 @@ def test_same_object_in_both_seats_is_symmetric_in_total():
 
 
 def test_perfect_play_against_perfect_play_is_always_a_draw():
-    report = evaluate(PerfectTicTacToe(), {"perfect": PerfectTicTacToe()}, "tictactoe", n_games=6)
+    report = evaluate(PerfectPlayer(), {"perfect": PerfectPlayer()}, "tictactoe", n_games=6)
     record = report["perfect"].record()
     assert (record.wins, record.draws, record.losses, record.mean_length) == (0, 6, 0, 9.0)
 
 
 def test_perfect_play_never_loses_to_random_or_greedy():
-    report = evaluate(PerfectTicTacToe(), ["random", "greedy"], "tictactoe", n_games=200, seed=3)
+    report = evaluate(PerfectPlayer(), ["random", "greedy"], "tictactoe", n_games=200, seed=3)
     for opponent in ("random", "greedy"):
         for seat in ("first", "second"):
             assert report[opponent].record(seat).losses == 0

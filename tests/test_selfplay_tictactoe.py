@@ -1,55 +1,16 @@
 """End to end: DQN and REINFORCE learn Tic-Tac-Toe by self-play in well under a
 minute of training, then never lose to random play and draw a perfect player."""
 
-import functools
-
 import numpy as np
 import pytest
 import torch
 
 from boardgym.agents.dqn import DQNConfig
 from boardgym.agents.evaluation import evaluate
-from boardgym.agents.policy import check_batch, sample_legal
 from boardgym.agents.reinforce import ReinforceConfig
 from boardgym.agents.selfplay import SelfPlayConfig
 from boardgym.agents.training import TrainConfig, run_training
-
-LINES = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
-
-
-@functools.lru_cache(maxsize=None)
-def minimax_value(own: frozenset, other: frozenset) -> int:
-    """+1 / 0 / -1: the exact result for the player to move with stones ``own``."""
-    if any(all(cell in other for cell in line) for line in LINES):
-        return -1
-    empty = [cell for cell in range(9) if cell not in own and cell not in other]
-    if not empty:
-        return 0
-    return max(-minimax_value(other, own | {cell}) for cell in empty)
-
-
-class PerfectPlayer:
-    """Exact minimax; picks uniformly among the optimal moves, so games vary."""
-
-    name = "minimax"
-
-    def __init__(self, seed=0):
-        self.rng = np.random.default_rng(seed)
-
-    def seed(self, seed):
-        self.rng = np.random.default_rng(seed)
-
-    def act(self, observation, action_mask, *, greedy=True):
-        observation, action_mask = check_batch(observation, action_mask)
-        values = np.full(action_mask.shape, -2.0)
-        for b, planes in enumerate(observation):
-            own = frozenset(np.flatnonzero(planes[0].ravel()).tolist())
-            other = frozenset(np.flatnonzero(planes[1].ravel()).tolist())
-            for cell in np.flatnonzero(action_mask[b]):
-                values[b, cell] = -minimax_value(other, own | {int(cell)})
-        best = values == values.max(axis=1, keepdims=True)
-        return sample_legal(self.rng, best & action_mask.astype(bool))
-
+from tictactoe_minimax import PerfectPlayer, minimax_value
 
 def test_the_perfect_player_is_perfect():
     assert minimax_value(frozenset(), frozenset()) == 0
