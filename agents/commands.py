@@ -19,7 +19,7 @@ import numpy as np
 import tyro
 
 from boardgym.agents.elo import EloTable
-from boardgym.agents.evaluation import LADDER, derived_seed, evaluate
+from boardgym.agents.evaluation import derived_seed, evaluate, ladder, random_openings
 from boardgym.agents.scripted import is_checkpoint_path, make_policy
 from boardgym.envs import rules
 from boardgym.envs.rules import Game, get_game
@@ -42,6 +42,21 @@ def load_players(specs, game: str | None, seed: int) -> tuple[Game, dict]:
     players = {spec: checkpoints[spec] if spec in checkpoints else make_policy(spec, game, seed=derived_seed(seed, spec))
                for spec in specs}
     return game, players
+
+
+def start_positions(game: Game, openings: str | None, opening_plies: int, games: int, seed: int) -> list[str] | None:
+    """Move strings the games start from: those of the ``openings`` file, else
+    ``games // 2`` random openings of ``opening_plies`` plies (each played from
+    both seats), else None (the empty board)."""
+    if opening_plies < 0:
+        raise ValueError(f"opening_plies must be >= 0, got {opening_plies}")
+    if openings is not None:
+        from boardgym.agents.solver import read_positions
+
+        return [moves for moves, _ in read_positions(openings)]
+    if opening_plies:
+        return random_openings(game, max(1, games // 2), opening_plies, seed=derived_seed(seed, "openings"))
+    return None
 
 
 def _check_positive(name: str, value: int) -> None:
@@ -71,8 +86,9 @@ class EvalConfig:
 
     checkpoint: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="CHECKPOINT")]
     """checkpoint .pt file to evaluate, or a player name such as greedy or alphabeta:2"""
-    vs: str = ",".join(LADDER)
-    """opponents, comma-separated: random, greedy, alphabeta:D, solver, humanlike:SKILL or .pt paths"""
+    vs: str | None = None
+    """opponents, comma-separated: random, greedy, alphabeta:D, solver, humanlike:SKILL or .pt paths
+    (default: the ladder, random,greedy,alphabeta:2,alphabeta:4; random,greedy on Gomoku)"""
     games: int = 200
     """games per opponent, half with the evaluated player moving first"""
     game: Annotated[str | None, tyro.conf.arg(metavar="GAME")] = None
@@ -83,21 +99,23 @@ class EvalConfig:
     """position files with exact scores (e.g. shared/data/pons_connect4/Test_L2_R1): print the share of optimal moves"""
     openings: str | None = None
     """file of start positions, one move string per line (a Pons file works): each is played from both seats"""
+    opening_plies: int = 0
+    """start each pair of games from a different random opening of this many plies (0: the empty board)"""
 
 
 def run_eval(config: EvalConfig, out: TextIO | None = None) -> int:
     """Print the win/draw/loss table of ``config.checkpoint`` against each opponent."""
     out = out or sys.stdout
     _check_positive("games", config.games)
-    opponents = [name.strip() for name in config.vs.split(",") if name.strip()]
+    game, players = load_players([config.checkpoint], config.game, config.seed)
+    if config.vs is None:
+        opponents = list(ladder(game))
+    else:
+        opponents = [name.strip() for name in config.vs.split(",") if name.strip()]
     if not opponents:
         raise ValueError("vs is empty: give opponents such as random,greedy,alphabeta:4")
-    game, players = load_players([config.checkpoint, *opponents], config.game, config.seed)
-    openings = None
-    if config.openings is not None:
-        from boardgym.agents.solver import read_positions
-
-        openings = [moves for moves, _ in read_positions(config.openings)]
+    players = {**load_players(opponents, game.name, config.seed)[1], **players}
+    openings = start_positions(game, config.openings, config.opening_plies, config.games, config.seed)
     report = evaluate(players[config.checkpoint], {name: players[name] for name in opponents}, game,
                       n_games=config.games, seed=config.seed, openings=openings)
     print(f"{config.checkpoint} against {', '.join(opponents)}", file=out)
@@ -145,6 +163,11 @@ class TournamentConfig:
     """seed for the players' random choices (the same seed gives the same games)"""
     anchor: str = "random"
     """player whose Elo is fixed at 0; the first player when this one is not in the tournament"""
+    opening_plies: int = 2
+    """start each pair of games from a different random opening of this many plies, played from both seats,
+    so that two deterministic players (checkpoints) do not play one game over and over; 0: the empty board"""
+    openings: str | None = None
+    """file of start positions, one move string per line, instead of random openings"""
 
 
 def run_tournament(config: TournamentConfig, out: TextIO | None = None) -> EloTable:
@@ -157,15 +180,18 @@ def run_tournament(config: TournamentConfig, out: TextIO | None = None) -> EloTa
         raise ValueError(f"players: a tournament needs at least two different players, got {names}")
     game, players = load_players(names, config.game, config.seed)
     anchor = config.anchor if config.anchor in names else names[0]
+    openings = start_positions(game, config.openings, config.opening_plies, config.games, config.seed)
     elo = EloTable(anchor=anchor)
     for i, name in enumerate(names):
         for other in names[i + 1:]:
             report = evaluate(players[name], {other: players[other]}, game, n_games=config.games,
-                              seed=derived_seed(config.seed, f"{name} vs {other}"))
+                              seed=derived_seed(config.seed, f"{name} vs {other}"), openings=openings)
             report.record_elo(elo, name)
     width = max(len(name) for name in names)
     cell = max(width, 11)
-    print(f"{game.name} round robin, {config.games} games per pair (row's W-D-L against column)", file=out)
+    start = ("from the empty board" if openings is None
+             else f"from {len(set(openings))} openings, each from both seats")
+    print(f"{game.name} round robin, {config.games} games per pair {start} (row's W-D-L against column)", file=out)
     print(" " * width + "  " + "  ".join(name.rjust(cell) for name in names), file=out)
     for name in names:
         cells = ["-" if other == name else "{}-{}-{}".format(*elo.record(name, other)) for other in names]

@@ -26,6 +26,15 @@ from boardgym.envs.rules import Game, get_game
 #: The strength ladder every learner is measured on, weakest first.
 LADDER = ("random", "greedy", "alphabeta:2", "alphabeta:4")
 
+
+
+def ladder(game: Game | str) -> tuple[str, ...]:
+    """The :data:`LADDER` rungs that can play ``game``: alpha-beta searches 64-bit
+    bitboards, so Gomoku's ladder is random and greedy."""
+    game = get_game(game)
+    return LADDER if game.uses_bitboards else tuple(name for name in LADDER if not name.startswith("alphabeta"))
+
+
 #: Seat labels in reports: the policy moving first, second, and both together.
 SEATS = ("first", "second", "total")
 
@@ -158,6 +167,36 @@ def opening_states(game: Game, openings: Sequence[str], n_games: int) -> rules.S
     for g in range(n_games):
         state.put([g], boards[(g // 2) % len(boards)])
     return state
+
+
+def random_openings(game: Game | str, count: int, plies: int, seed: int = 0) -> list[str]:
+    """``count`` openings of ``plies`` uniformly random legal moves (move strings,
+    none of them a finished game), distinct while there are enough of them.
+
+    Two greedy networks play the same game every time from the empty board;
+    starting each pair of games from a different opening is how matches between
+    deterministic players (checkpoints, alpha-beta) sample more than one game.
+    """
+    game = get_game(game)
+    if count < 1:
+        raise ValueError(f"count must be a positive integer, got {count!r}")
+    if not 0 < plies < game.n_cells:
+        raise ValueError(f"plies must be between 1 and {game.n_cells - 1} for {game.name}, got {plies!r}")
+    rng = np.random.default_rng(seed)
+    found: dict[str, None] = {}
+    for _ in range(50 * count):
+        state, moves = rules.initial(game, 1), []
+        while len(moves) < plies and not state.terminated[0]:
+            moves.append(int(rng.choice(np.flatnonzero(rules.legal_mask(game, state)[0]))))
+            rules.step_unchecked(game, state, np.array(moves[-1:]))
+        if not state.terminated[0]:
+            found[rules.encode_moves(game, moves)] = None
+            if len(found) == count:
+                break
+    if not found:
+        raise ValueError(f"no unfinished {plies}-ply opening of {game.name} was found")
+    distinct = list(found)
+    return [distinct[i % len(distinct)] for i in range(count)]
 
 
 def evaluate(policy, opponents, game: Game | str, n_games: int = 200, seed: int = 0,

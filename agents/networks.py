@@ -38,3 +38,7 @@ class PolicyValueNetwork(nn.Module):
     def forward(self, planes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         features = self.encoder(planes)
         return self.policy_head(features), self.value_head(features).squeeze(-1)
+
+    def logits(self, planes: torch.Tensor) -> torch.Tensor:
+        """The action logits alone (acting needs no value: skips the value head)."""
+        return self.policy_head(self.encoder(planes))

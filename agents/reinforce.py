@@ -115,14 +115,11 @@ class ReinforceLearner:
         self.network = PolicyValueNetwork(self.encoder, self.game.n_actions, cfg.hidden)
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=cfg.learning_rate)
         self.policy = NetworkPolicy(self.network, self.game, explore="softmax", seed=seed + 1,
-                                    scores=self._logits)
+                                    scores=self.network.logits)
         self.running_mean = 0.0
         self.gradient_steps = 0
         self._collected: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._collected_moves = 0
-
-    def _logits(self, planes: torch.Tensor) -> torch.Tensor:
-        return self.network(planes)[0]
 
     def on_step(self, step: int) -> dict[str, float]:
         return {}
@@ -132,7 +129,7 @@ class ReinforceLearner:
         if network_state is not None:
             network.load_state_dict(network_state)
         return NetworkPolicy(network, self.game, explore="softmax", seed=seed,
-                             scores=lambda planes: network(planes)[0])
+                             scores=network.logits)
 
     def add_episodes(self, episodes: Episodes) -> None:
         if len(episodes) == 0:

@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from boardgym.agents.elo import EloTable
-from boardgym.agents.evaluation import LADDER, EvalReport, evaluate
+from boardgym.agents.evaluation import LADDER, EvalReport, evaluate, random_openings
 from boardgym.agents.learner import Episodes
 from boardgym.agents.scripted import make_policy
 from boardgym.envs import rules
@@ -338,8 +338,11 @@ class SelfPlayTrainer:
         report.record_elo(self.elo, name)
         if self._previous_eval is not None:
             previous_name, previous_policy = self._previous_eval
+            # Two greedy networks replay one game per seat order from the empty
+            # board; random two-ply openings make the match worth its games.
+            openings = random_openings(self.game, cfg.eval_games // 2, 2, seed=self.seed)
             versus = evaluate(policy, {previous_name: previous_policy}, self.game, n_games=cfg.eval_games,
-                              seed=self.seed)
+                              seed=self.seed, openings=openings)
             versus.record_elo(self.elo, name)
         self._previous_eval = (name, policy)
         ratings = self.elo.fit(anchor="random")

@@ -23,12 +23,12 @@ from boardgym.agents.checkpoint import (CheckpointError, learner_classes, learne
                                        restore_trainer)
 from boardgym.agents.dqn import DQNConfig
 from boardgym.agents.reinforce import ReinforceConfig
-from boardgym.agents.evaluation import evaluate
+from boardgym.agents.evaluation import LADDER, evaluate, ladder
 from boardgym.agents.seeding import seed_everything
 from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
 from boardgym.agents.tensorboard import RunLogger
 
-GameName = Literal["connect_four", "tictactoe"]
+GameName = Literal["connect_four", "tictactoe", "gomoku"]
 AlgoName = Literal["dqn", "reinforce"]
 
 
@@ -101,6 +101,8 @@ def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
     config = dataclasses.replace(config, game=game, algo=algo)
     if config.encoder is not None:
         config = dataclasses.replace(config, **{algo: dataclasses.replace(getattr(config, algo), encoder=config.encoder)})
+    if config.selfplay.eval_opponents == LADDER and ladder(game) != LADDER:  # the default ladder, on Gomoku
+        config = dataclasses.replace(config, selfplay=dataclasses.replace(config.selfplay, eval_opponents=ladder(game)))
     seed_everything(config.seed)
     learner_class, _ = learner_classes(algo)
     learner = learner_class(game, getattr(config, algo), seed=config.seed)

@@ -43,7 +43,8 @@ class BoardGameVectorEnv(VectorEnv):
     games being played raises :class:`~boardgym.envs.rules.IllegalMoveError`
     naming the first such sub-environment, its move and its legal moves, and no
     game moves. With ``"lose"`` each such game ends, reward -1. Actions of the
-    wrong shape or a non-integer dtype always raise.
+    wrong shape or a non-integer dtype always raise a ValueError (a usage
+    error, not an illegal move) and change nothing.
 
     Seeding: ``reset(seed=s)`` seeds ``self.np_random``, which draws the seats
     and a seed for the opponent (through its ``seed`` method when it has one).
@@ -135,9 +136,9 @@ class BoardGameVectorEnv(VectorEnv):
     def _check_shape(self, actions) -> np.ndarray:
         actions = np.asarray(actions)
         if actions.shape != (self.num_envs,):
-            raise IllegalMoveError(f"expected actions of shape ({self.num_envs},), got shape {actions.shape}")
+            raise ValueError(f"expected actions of shape ({self.num_envs},), got shape {actions.shape}")
         if not np.issubdtype(actions.dtype, np.integer):
-            raise IllegalMoveError(f"actions must be integers, got dtype {actions.dtype}")
+            raise ValueError(f"actions must be integers, got dtype {actions.dtype}")
         return actions
 
     def _reset_games(self, which: np.ndarray) -> None:

@@ -218,3 +218,20 @@ def test_checkpoint_policy_is_an_env_opponent(trained_run):
         legal = np.flatnonzero(observation["action_mask"])
         observation, reward, terminated, truncated, info = env.step(int(legal[0]))
     assert reward in (-1.0, 0.0, 1.0)
+
+
+def test_gomoku_trains_and_evaluates_on_the_ladder_it_can_play(tmp_path, capsys):
+    """Alpha-beta cannot search a 15x15 board: the default ladder of a Gomoku run
+    (and of ``boardgym eval``) is random and greedy, and the run goes end to end."""
+    from boardgym.agents import cli
+
+    default_ladder = dataclasses.replace(_config(tmp_path, game="gomoku", steps=200).selfplay,
+                                         eval_opponents=SelfPlayConfig().eval_opponents, eval_games=2)
+    trainer = run_training(dataclasses.replace(_config(tmp_path, game="gomoku", steps=200), selfplay=default_ladder))
+    assert trainer.config.eval_opponents == ("random", "greedy")
+    assert set(trainer.last_report.matches) == {"random", "greedy"}
+    checkpoint = load_checkpoint(trainer.run_dir / "latest.pt")
+    assert checkpoint["game"] == "gomoku" and tuple(checkpoint["config"]["selfplay"]["eval_opponents"]) == ("random", "greedy")
+    capsys.readouterr()
+    assert cli.main(["eval", str(trainer.run_dir / "latest.pt"), "--games", "2"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[4::3]] == ["random", "greedy"]

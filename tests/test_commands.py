@@ -8,10 +8,11 @@ import pytest
 
 from boardgym.agents import cli
 from boardgym.agents.commands import (
-    EvalConfig, PlayConfig, TournamentConfig, play_interactive, run_eval, run_play, run_tournament,
+    EvalConfig, PlayConfig, TournamentConfig, play_interactive, run_eval, run_play, run_tournament, start_positions,
 )
-from boardgym.agents.evaluation import evaluate
+from boardgym.agents.evaluation import evaluate, random_openings
 from boardgym.agents.scripted import SCRIPTED
+from boardgym.envs import rules
 
 
 class FirstLegal:
@@ -166,14 +167,58 @@ def test_eval_optimal_moves_needs_connect_four(tmp_path, capsys):
 
 def test_tournament_between_first_movers_is_even(first_legal_players):
     out = io.StringIO()
-    elo = run_tournament(TournamentConfig(("first_legal", "first_legal_too"), games=10), out=out)
+    elo = run_tournament(TournamentConfig(("first_legal", "first_legal_too"), games=10, opening_plies=0), out=out)
     assert elo.record("first_legal", "first_legal_too") == (5, 0, 5)
     assert elo.ratings == {"first_legal": 0.0, "first_legal_too": pytest.approx(0.0, abs=1e-9)}
     lines = out.getvalue().splitlines()
-    assert lines[0] == "connect_four round robin, 10 games per pair (row's W-D-L against column)"
+    assert lines[0] == ("connect_four round robin, 10 games per pair from the empty board "
+                        "(row's W-D-L against column)")
     assert lines[2].split() == ["first_legal", "-", "5-0-5"]
     assert lines[3].split() == ["first_legal_too", "5-0-5", "-"]
     assert "Elo (first_legal = 0, fitted from all games):" in out.getvalue()
+
+
+def _first_legal_result(game, opening: str, row_seat: int) -> int:
+    """The row player's result when both sides play their lowest legal move from ``opening``."""
+    board = rules.board_from_moves(game, rules.decode_moves(game, opening))
+    while not board.terminated:
+        board.play(board.legal_moves()[0])
+    return int(board.returns()[row_seat])
+
+
+def test_tournament_plays_each_random_opening_from_both_seats(first_legal_players):
+    """Two deterministic players meet in many games, not one: each game pair starts
+    from its own random opening, once with each player moving first (checked
+    against playing every opening out by hand)."""
+    game = rules.TICTACTOE
+    out = io.StringIO()
+    elo = run_tournament(TournamentConfig(("first_legal", "first_legal_too"), games=16, game="tictactoe", seed=3),
+                         out=out)
+    assert out.getvalue().splitlines()[0].startswith("tictactoe round robin, 16 games per pair from 8 openings")
+    openings = start_positions(game, None, 2, 16, seed=3)
+    assert len(set(openings)) == 8 and all(len(o) == 2 for o in openings)
+    # Game g starts from opening g // 2; the row player moves first in the even games.
+    results = [_first_legal_result(game, openings[g // 2], row_seat=g % 2) for g in range(16)]
+    expected = (results.count(1), results.count(0), results.count(-1))
+    assert elo.record("first_legal", "first_legal_too") == expected
+    assert len(set(results)) > 1  # the openings make the games differ
+
+
+def test_random_openings_are_legal_distinct_and_seeded():
+    game = rules.CONNECT_FOUR
+    openings = random_openings(game, 49, 2, seed=0)
+    assert sorted(openings) == sorted(f"{a}{b}" for a in range(1, 8) for b in range(1, 8))  # all of them
+    assert random_openings(game, 10, 6, seed=1) == random_openings(game, 10, 6, seed=1)
+    assert random_openings(game, 10, 6, seed=1) != random_openings(game, 10, 6, seed=2)
+    for opening in random_openings(game, 50, 9, seed=0):
+        assert not rules.replay(game, opening).terminated[0] and len(opening) == 9
+    # Only 9 one-move openings of Tic-Tac-Toe: they repeat, in the same order.
+    ttt = random_openings(rules.TICTACTOE, 12, 1, seed=0)
+    assert sorted(ttt[:9]) == [str(c) for c in range(9)] and ttt[9:] == ttt[:3]
+    with pytest.raises(ValueError, match="plies must be between 1 and 8 for tictactoe, got 9"):
+        random_openings(rules.TICTACTOE, 1, 9)
+    with pytest.raises(ValueError, match="opening_plies must be >= 0, got -1"):
+        start_positions(game, None, -1, 10, 0)
 
 
 def test_tournament_with_random_anchors_random_at_zero():

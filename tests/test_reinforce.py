@@ -89,6 +89,20 @@ def test_sampling_never_plays_a_full_column():
         assert 3 not in learner.policy.act(planes, mask, greedy=greedy).tolist()
 
 
+def test_acting_uses_the_policy_head_alone():
+    """The rollout path (``logits``) gives the same logits as the full forward pass,
+    and the value head is not run for it."""
+    learner = ReinforceLearner(CONNECT_FOUR, ReinforceConfig(channels=4, conv_layers=1, hidden=8), seed=0)
+    planes = torch.as_tensor(rules.observe(CONNECT_FOUR, rules.replay(CONNECT_FOUR, [3, 3, 2])), dtype=torch.float32)
+    calls = []
+    learner.network.value_head.register_forward_hook(lambda *args: calls.append(1))
+    torch.testing.assert_close(learner.network.logits(planes), learner.network(planes)[0], rtol=0, atol=0)
+    assert len(calls) == 1  # only the full forward pass ran the value head
+    learner.policy.act(planes.numpy().astype(np.int8), np.ones((1, 7), np.int8), greedy=False)
+    learner.frozen_policy(seed=0).act(planes.numpy().astype(np.int8), np.ones((1, 7), np.int8))
+    assert len(calls) == 1
+
+
 def test_update_waits_for_a_batch_then_trains_on_every_symmetry():
     learner = ReinforceLearner(TICTACTOE, ReinforceConfig(batch_moves=3, channels=4, conv_layers=1, hidden=8,
                                                           augment=True), seed=0)

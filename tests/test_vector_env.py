@@ -157,10 +157,15 @@ def test_illegal_action_raises_and_changes_nothing():
     (np.array([1.0, 2.0, 3.0, 4.0]), "must be integers, got dtype float64"),
 ])
 def test_malformed_actions_raise(actions, message):
+    """A malformed batch is a usage error (ValueError), not an illegal move, and changes nothing."""
     envs = ConnectFourVectorEnv(4)
     envs.reset(seed=0)
-    with pytest.raises(IllegalMoveError, match=message):
+    before = envs.state.copy()
+    with pytest.raises(ValueError, match=message) as raised:
         envs.step(actions)
+    assert not isinstance(raised.value, IllegalMoveError)
+    for name, value in vars(before).items():
+        np.testing.assert_array_equal(getattr(envs.state, name), value)
 
 
 def test_illegal_move_lose_ends_only_that_game():
