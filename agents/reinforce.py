@@ -27,14 +27,16 @@ from boardgym.envs.rules import Game, get_game
 class ReinforceConfig:
     """Hyperparameters of the REINFORCE learner."""
 
-    learning_rate: float = 3e-4
+    learning_rate: float = 1e-3
     """Adam learning rate."""
     gamma: float = 0.97
     """Discount per own move."""
     batch_moves: int = 2048
     """Decisions collected (before augmentation) per gradient step."""
-    entropy_coef: float = 0.01
-    """Weight of the entropy bonus."""
+    entropy_coef: float = 0.1
+    """Weight of the entropy bonus (against unit-variance advantages): large enough that the policy stays
+    stochastic while it meets the opponents that punish its mistakes; at 0.01 it turned nearly deterministic
+    and stalled below 97% against random on Connect Four."""
     value_coef: float = 0.5
     """Weight of the value-head regression loss (baseline='value')."""
     baseline: str = "value"
@@ -43,7 +45,7 @@ class ReinforceConfig:
     """Decay of the running-mean baseline per gradient step (baseline='mean')."""
     max_grad_norm: float = 1.0
     """Gradient norm clip."""
-    normalize_advantage: bool = False
+    normalize_advantage: bool = True
     """Scale each batch's advantages (G - b) to zero mean and unit variance, so the step size does not depend on the mix of opponents."""
     augment: bool = False
     """Also train on every board symmetry of each decision; off by default: the mirrored moves were not sampled by the policy, which makes the plain REINFORCE loss unstable."""
