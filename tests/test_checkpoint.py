@@ -57,6 +57,21 @@ def test_save_then_load_gives_identical_actions(tmp_path, algo):
     assert np.array_equal(loaded.act(planes, masks, greedy=False), expected)
 
 
+@pytest.mark.parametrize("algo", ["dqn", "reinforce"])
+def test_the_same_seed_gives_the_same_training_run(tmp_path, algo):
+    """Two runs with one seed end with equal weights and equal evaluations (same
+    games); another seed gives other weights."""
+    def train(seed, name):
+        trainer = run_training(dataclasses.replace(_config(tmp_path / name, algo=algo, steps=400), seed=seed))
+        return trainer.learner.network_state(), trainer.last_report.table(), trainer.elo.state_dict()
+
+    first, again, other = train(5, "a"), train(5, "b"), train(6, "c")
+    assert first[0].keys() == again[0].keys()
+    assert all(torch.equal(first[0][key], again[0][key]) for key in first[0])
+    assert first[1] == again[1] and first[2] == again[2]
+    assert not all(torch.equal(first[0][key], other[0][key]) for key in first[0])
+
+
 def test_a_new_run_never_reuses_a_run_directory(tmp_path):
     first = build_trainer(_config(tmp_path))
     second = build_trainer(_config(tmp_path))
