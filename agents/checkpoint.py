@@ -67,11 +67,27 @@ def save_checkpoint(path: str | os.PathLike, payload: dict) -> Path:
     return path
 
 
+def _load_error(err: Exception) -> str:
+    """The informative part of a torch.load error: the unpickler's own complaint
+    (not torch's advice to retry unsafely), else the first line, else the type."""
+    text = str(err)
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1]
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(err).__name__
+
+
 def load_checkpoint(path: str | os.PathLike, game: Game | str | None = None) -> dict:
     """Read and validate a checkpoint; ``game`` (optional) must match its game."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
+    with open(path, "rb") as file:
+        head = file.read(4)
+    if not head:
+        raise CheckpointError(f"{path} is empty, not a checkpoint")
+    if not (head.startswith(b"PK") or head.startswith(b"\x80")):  # torch.save's zip archive, or a pickle
+        raise CheckpointError(f"{path} is not a checkpoint file (neither a torch.save archive nor a pickle)")
     try:
         with warnings.catch_warnings():
             # Plain pickles (not torch.save files) make torch warn about their protocol; they are refused below anyway.
@@ -80,9 +96,9 @@ def load_checkpoint(path: str | os.PathLike, game: Game | str | None = None) -> 
     except pickle.UnpicklingError as err:
         raise CheckpointError(
             f"{path} is not a boardgym checkpoint: it holds objects other than tensors and plain values, "
-            f"and was refused without running any of it ({str(err).splitlines()[0]})") from None
+            f"and was refused without running any of it ({_load_error(err)})") from None
     except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError) as err:
-        raise CheckpointError(f"{path} is truncated or corrupt and cannot be read ({str(err).splitlines()[0]})") from None
+        raise CheckpointError(f"{path} is truncated or corrupt and cannot be read ({_load_error(err)})") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         found = checkpoint.get("format") if isinstance(checkpoint, dict) else type(checkpoint).__name__
         raise CheckpointError(f"{path} is not a boardgym checkpoint (format {found!r}, expected {FORMAT!r})")

@@ -64,7 +64,7 @@ def _check_positive(name: str, value: int) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value}")
 
 
-def _run_cli(config_class, runner, argv, prog: str) -> int:
+def run_cli(config_class, runner, argv, prog: str) -> int:
     """Parse ``argv`` into ``config_class``, run it, and turn a ValueError
     (bad name, bad file, bad value) into a one-line message and exit code 2."""
     config = tyro.cli(config_class, args=argv, prog=prog)
@@ -100,7 +100,8 @@ class EvalConfig:
     openings: str | None = None
     """file of start positions, one move string per line (a Pons file works): each is played from both seats"""
     opening_plies: int = 0
-    """start each pair of games from a different random opening of this many plies (0: the empty board)"""
+    """start each pair of games from a different random opening of this many plies, played from both seats
+    (0: the empty board); 2 lets matches between deterministic players (checkpoints, alphabeta) sample many games"""
 
 
 def run_eval(config: EvalConfig, out: TextIO | None = None) -> int:
@@ -131,17 +132,21 @@ def _print_optimal_move_rates(policy, game: Game, paths, out: TextIO) -> None:
 
     for path in paths:
         summary = optimal_move_rate(policy, path, game).summary()
-        parts = [f"{summary[kind + '_rate']:.1%} of {summary[kind + '_positions']} {label}"
-                 for kind, label in (("win", "won"), ("draw", "drawn")) if summary[kind + "_positions"]]
-        lost = summary["positions"] - summary["win_positions"] - summary["draw_positions"]
+        counted = {kind: summary[kind + "_positions"] for kind in ("win", "draw") if summary[kind + "_positions"]}
+        parts = [f"{summary[kind + '_rate']:.1%} of {count} {'won' if kind == 'win' else 'drawn'}"
+                 for kind, count in counted.items()]
+        total = sum(counted.values())
+        rate = sum(summary[kind + "_rate"] * count for kind, count in counted.items()) / total if total else 0.0
+        lost = summary["positions"] - total
+        line = f"optimal moves on {path}: {rate:.1%} of {total} won or drawn positions"
+        line += f" ({', '.join(parts)})" if parts else ""
         if lost:
-            parts.append(f"{lost} lost, where any move keeps the result")
-        print(f"optimal moves on {path}: {summary['rate']:.1%} of {summary['positions']} positions"
-              + (f" ({', '.join(parts)})" if parts else ""), file=out)
+            line += f"; {lost} lost positions not counted (any move keeps the loss)"
+        print(line, file=out)
 
 
 def eval_main(argv: list[str]) -> int:
-    return _run_cli(EvalConfig, run_eval, argv, "boardgym eval")
+    return run_cli(EvalConfig, run_eval, argv, "boardgym eval")
 
 
 # ---------------------------------------------------------------------------
@@ -207,7 +212,7 @@ def _tournament_exit_code(config: TournamentConfig) -> int:
 
 
 def tournament_main(argv: list[str]) -> int:
-    return _run_cli(TournamentConfig, _tournament_exit_code, argv, "boardgym tournament")
+    return run_cli(TournamentConfig, _tournament_exit_code, argv, "boardgym tournament")
 
 
 # ---------------------------------------------------------------------------
@@ -330,4 +335,4 @@ def run_play(config: PlayConfig, read: TextIO | None = None, out: TextIO | None 
 
 
 def play_main(argv: list[str]) -> int:
-    return _run_cli(PlayConfig, run_play, argv, "boardgym play")
+    return run_cli(PlayConfig, run_play, argv, "boardgym play")

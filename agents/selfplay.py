@@ -58,6 +58,9 @@ class SelfPlayConfig:
     """Evaluation games per opponent, half in each seat."""
     eval_opponents: tuple[str, ...] = LADDER
     """The ladder evaluated against."""
+    eval_opening_plies: int = 2
+    """Evaluation game pairs start from random openings of this many plies, one per pair, played from both
+    seats: the greedy learner against a deterministic rung (alphabeta) would otherwise replay one game."""
     eval_at_end: bool = True
     """Evaluate once more when a run ends between two evaluations."""
     log_interval: int = 10_000
@@ -67,6 +70,8 @@ class SelfPlayConfig:
         for name in ("num_envs", "snapshot_interval", "max_snapshots", "log_interval"):
             if getattr(self, name) < 1:
                 raise ValueError(f"SelfPlayConfig.{name} must be at least 1, got {getattr(self, name)!r}")
+        if self.eval_opening_plies < 0:
+            raise ValueError(f"SelfPlayConfig.eval_opening_plies must be >= 0, got {self.eval_opening_plies}")
         if self.eval_interval < 0:
             raise ValueError(f"SelfPlayConfig.eval_interval must be >= 0, got {self.eval_interval}")
         if self.eval_games < 2 or self.eval_games % 2:
@@ -334,13 +339,14 @@ class SelfPlayTrainer:
         name = f"step_{self.step}"
         policy = self.learner.frozen_policy(seed=self.seed)
         cfg = self.config
-        report = evaluate(policy, list(cfg.eval_opponents), self.game, n_games=cfg.eval_games, seed=self.seed)
+        openings = None
+        if cfg.eval_opening_plies:
+            openings = random_openings(self.game, cfg.eval_games // 2, cfg.eval_opening_plies, seed=self.seed)
+        report = evaluate(policy, list(cfg.eval_opponents), self.game, n_games=cfg.eval_games, seed=self.seed,
+                          openings=openings)
         report.record_elo(self.elo, name)
         if self._previous_eval is not None:
             previous_name, previous_policy = self._previous_eval
-            # Two greedy networks replay one game per seat order from the empty
-            # board; random two-ply openings make the match worth its games.
-            openings = random_openings(self.game, cfg.eval_games // 2, 2, seed=self.seed)
             versus = evaluate(policy, {previous_name: previous_policy}, self.game, n_games=cfg.eval_games,
                               seed=self.seed, openings=openings)
             versus.record_elo(self.elo, name)

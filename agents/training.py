@@ -25,6 +25,7 @@ from boardgym.agents.dqn import DQNConfig
 from boardgym.agents.reinforce import ReinforceConfig
 from boardgym.agents.evaluation import LADDER, evaluate, ladder
 from boardgym.agents.seeding import seed_everything
+from boardgym.agents.scripted import make_policy
 from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
 from boardgym.agents.tensorboard import RunLogger
 
@@ -94,7 +95,10 @@ def checkpoint_path(resume: str | os.PathLike) -> Path:
 
 
 def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
-    """A trainer for a new run (fresh directory) or a resumed one (``config.resume``)."""
+    """A trainer for a new run (fresh directory) or a resumed one (``config.resume``).
+
+    Everything that can be wrong with the config (opponent names, the ladder,
+    the checkpoint) is checked before a run directory is made or touched."""
     if config.resume is not None:
         return _resume_trainer(config)
     game, algo = config.game or "connect_four", config.algo or "dqn"
@@ -106,16 +110,30 @@ def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
     seed_everything(config.seed)
     learner_class, _ = learner_classes(algo)
     learner = learner_class(game, getattr(config, algo), seed=config.seed)
+    pool = _checked_pool(learner, config)
     run_dir = new_run_dir(config.logdir, game, algo, config.seed)
     logger = RunLogger(run_dir)
     logger.hyperparameters(asdict(config))
-    return _trainer(learner, config, logger, run_dir)
+    return _trainer(learner, pool, config, logger, run_dir)
 
 
-def _trainer(learner, config: TrainConfig, logger, run_dir: Path) -> SelfPlayTrainer:
+def _checked_pool(learner, config: TrainConfig) -> OpponentPool:
+    """The opponent pool; raises ValueError naming any pool or ladder opponent that cannot be built."""
     sp = config.selfplay
-    pool = OpponentPool(learner, sp.opponents, max_snapshots=sp.max_snapshots, seed=config.seed)
-    return SelfPlayTrainer(learner, pool, sp, seed=config.seed, logger=logger, run_dir=run_dir,
+    try:
+        pool = OpponentPool(learner, sp.opponents, max_snapshots=sp.max_snapshots, seed=config.seed)
+    except ValueError as err:
+        raise ValueError(f"--selfplay.opponents: {err}") from None
+    for name in sp.eval_opponents:
+        try:
+            make_policy(name, learner.game)
+        except ValueError as err:
+            raise ValueError(f"--selfplay.eval-opponents: {err}") from None
+    return pool
+
+
+def _trainer(learner, pool: OpponentPool, config: TrainConfig, logger, run_dir: Path) -> SelfPlayTrainer:
+    return SelfPlayTrainer(learner, pool, config.selfplay, seed=config.seed, logger=logger, run_dir=run_dir,
                            run_config=asdict(config), progress=not config.quiet)
 
 
@@ -137,7 +155,8 @@ def _resume_trainer(config: TrainConfig) -> SelfPlayTrainer:
                                  selfplay=selfplay, logdir=str(path.parent.parent),
                                  **{checkpoint["algo"]: learner_config(checkpoint)})
     learner = learner_from_checkpoint(checkpoint, seed=seed)
-    trainer = _trainer(learner, config, RunLogger(path.parent, purge_step=int(checkpoint["step"]) + 1), path.parent)
+    pool = _checked_pool(learner, config)
+    trainer = _trainer(learner, pool, config, RunLogger(path.parent, purge_step=int(checkpoint["step"]) + 1), path.parent)
     restore_trainer(trainer, checkpoint)
     return trainer
 
@@ -175,11 +194,14 @@ def run_training(config: TrainConfig) -> SelfPlayTrainer:
 
 
 def train(argv: list[str]) -> int:
-    """``boardgym train``."""
-    import tyro
+    """``boardgym train``: a bad option value, opponent name or checkpoint is a one-line error, exit code 2."""
+    from boardgym.agents.commands import run_cli
 
-    run_training(tyro.cli(TrainConfig, args=argv, prog="boardgym train"))
-    return 0
+    def command(config: TrainConfig) -> int:
+        run_training(config)
+        return 0
+
+    return run_cli(TrainConfig, command, argv, "boardgym train")
 
 
 @dataclass
@@ -232,7 +254,10 @@ def run_demo(config: DemoConfig):
 
 def demo(argv: list[str]) -> int:
     """``boardgym demo``."""
-    import tyro
+    from boardgym.agents.commands import run_cli
 
-    run_demo(tyro.cli(DemoConfig, args=argv, prog="boardgym demo"))
-    return 0
+    def command(config: DemoConfig) -> int:
+        run_demo(config)
+        return 0
+
+    return run_cli(DemoConfig, command, argv, "boardgym demo")

@@ -440,7 +440,7 @@ class Symmetry:
     def planes(self, planes: np.ndarray) -> np.ndarray:
         """Transform (..., rows, cols) planes."""
         shape = planes.shape
-        flat = planes.reshape(*shape[:-2], -1)
+        flat = planes.reshape(*shape[:-2], shape[-2] * shape[-1])  # not -1: an empty batch must work too
         return flat[..., self.cell_perm].reshape(shape)
 
     def per_action(self, values: np.ndarray) -> np.ndarray:

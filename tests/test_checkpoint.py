@@ -158,11 +158,24 @@ def test_a_malicious_pickle_is_refused_and_nothing_runs(tmp_path, writer):
         path.write_bytes(pickle.dumps(payload))
     # Sanity: unpickling it the unsafe way really would write the file.
     assert not marker.exists()
-    with pytest.raises(CheckpointError, match="refused"):
+    with pytest.raises(CheckpointError, match="refused") as refused:
         load_checkpoint(path)
+    assert "Unsupported" in str(refused.value)  # the unpickler's reason, not torch's advice to load it unsafely
+    assert "weights_only" not in str(refused.value)
     with pytest.raises(CheckpointError, match="refused"):
         load_policy(path)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "is empty, not a checkpoint"),
+    (b"not a checkpoint", r"is not a checkpoint file \(neither a torch.save archive nor a pickle\)"),
+])
+def test_empty_junk_and_cut_files_get_their_own_message(tmp_path, content, message):
+    path = tmp_path / "bad.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
 
 
 def test_the_malicious_pickle_does_write_a_file_when_loaded_unsafely(tmp_path):
@@ -250,3 +263,18 @@ def test_gomoku_trains_and_evaluates_on_the_ladder_it_can_play(tmp_path, capsys)
     capsys.readouterr()
     assert cli.main(["eval", str(trainer.run_dir / "latest.pt"), "--games", "2"]) == 0
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[4::3]] == ["random", "greedy"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--selfplay.eval-opponents", "random", "grredy"], "--selfplay.eval-opponents: unknown opponent 'grredy'"),
+    (["--selfplay.opponents", "self=0.5,grredy=0.5"], "--selfplay.opponents: unknown opponent 'grredy'"),
+    (["--resume", "nowhere/latest.pt"], "no checkpoint file at nowhere/latest.pt"),
+])
+def test_train_refuses_a_bad_config_before_making_a_run_directory(tmp_path, capsys, args, message):
+    from boardgym.agents import cli
+
+    logdir = tmp_path / "runs"
+    assert cli.main(["train", "--logdir", str(logdir), "--steps", "100", "--quiet", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("boardgym train: error: ") and message in err
+    assert not logdir.exists()

@@ -148,10 +148,11 @@ def test_eval_optimal_moves_on_wins_in_one(tmp_path, capsys):
     # Pons' format: moves (1-based columns) and the score for the side to move;
     # here X has three in column 1 (or 3) and wins with its 4th stone: 22 - 4 = 18.
     positions = tmp_path / "wins_in_one.txt"
-    positions.write_text("121212 18\n343434 18\n")
+    positions.write_text("121212 18\n343434 18\n44455554221 -15\n")
     assert cli.main(["eval", "greedy", "--vs", "random", "--games", "2", "--optimal-moves", str(positions)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[-1] == f"optimal moves on {positions}: 100.0% of 2 positions (100.0% of 2 won)"
+    assert out.splitlines()[-1] == (f"optimal moves on {positions}: 100.0% of 2 won or drawn positions "
+                                    "(100.0% of 2 won); 1 lost positions not counted (any move keeps the loss)")
 
 
 def test_eval_optimal_moves_needs_connect_four(tmp_path, capsys):

@@ -390,6 +390,14 @@ def test_symmetries_commute_with_playing(game):
             assert int(symmetry.per_action(values).argmax()) == int(symmetry.action(chosen))
 
 
+@pytest.mark.parametrize("game", GAMES, ids=lambda g: g.name)
+def test_symmetries_of_an_empty_batch_are_empty(game):
+    for symmetry in rules.symmetries(game):
+        assert symmetry.planes(np.zeros((0, 2, game.rows, game.cols), np.int8)).shape == (0, 2, game.rows, game.cols)
+        assert symmetry.per_action(np.zeros((0, game.n_actions), np.int8)).shape == (0, game.n_actions)
+        assert symmetry.action(np.zeros(0, np.int64)).shape == (0,)
+
+
 def test_connect_four_mirror_on_an_ascii_board():
     mirror = rules.symmetries(CONNECT_FOUR)[1]
     planes = rules.parse_board(CONNECT_FOUR, """

@@ -153,6 +153,34 @@ def test_callbacks_see_steps_and_evaluations_and_can_stop_the_run():
     assert any("charts/steps_per_second" in metrics for _, metrics in seen)
 
 
+class _FirstLegal:
+    def act(self, observation, action_mask, *, greedy=True):
+        return np.argmax(np.asarray(action_mask) > 0, axis=1)
+
+
+@pytest.mark.parametrize("plies", [0, 2])
+def test_ladder_evaluation_starts_game_pairs_from_random_openings(plies, monkeypatch):
+    """The greedy learner against a deterministic rung replays one game per seat
+    from the empty board; with openings, game pairs start in different places."""
+    from boardgym.agents.scripted import SCRIPTED
+
+    monkeypatch.setitem(SCRIPTED, "first_legal", lambda game, seed=None, arg=None: _FirstLegal())
+    learner = _learner(TICTACTOE)
+    config = SelfPlayConfig(num_envs=4, eval_games=40, eval_opponents=("random", "first_legal"),
+                            eval_opening_plies=plies)
+    trainer = SelfPlayTrainer(learner, OpponentPool(learner, "self=1", seed=0), config, seed=0)
+    trainer.evaluate()
+    games = trainer.last_report["first_legal"].games
+    assert len(games.winners) == 40
+    assert np.all(games.lengths >= 1)
+    if plies == 0:
+        # Two deterministic players: one game with each seat order, 20 times over.
+        assert len(set(games.lengths[0::2].tolist())) == 1 and len(set(games.lengths[1::2].tolist())) == 1
+    else:
+        # Games start after the opening: `lengths` counts the moves played from there.
+        assert len(set(zip(games.lengths.tolist(), games.winners.tolist()))) > 2
+
+
 def test_tensorboard_keys(tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
