@@ -192,15 +192,16 @@ def run_tournament(config: TournamentConfig, out: TextIO | None = None) -> EloTa
             report = evaluate(players[name], {other: players[other]}, game, n_games=config.games,
                               seed=derived_seed(config.seed, f"{name} vs {other}"), openings=openings)
             report.record_elo(elo, name)
-    width = max(len(name) for name in names)
-    cell = max(width, 11)
+    # Rows carry the (possibly long) player names, numbered; columns only the numbers.
+    labels = [f"{number}. {name}" for number, name in enumerate(names, 1)]
+    width, cell = max(len(label) for label in labels), 11
     start = ("from the empty board" if openings is None
              else f"from {len(set(openings))} openings, each from both seats")
     print(f"{game.name} round robin, {config.games} games per pair {start} (row's W-D-L against column)", file=out)
-    print(" " * width + "  " + "  ".join(name.rjust(cell) for name in names), file=out)
-    for name in names:
+    print(" " * width + "  " + "  ".join(str(number).rjust(cell) for number in range(1, len(names) + 1)), file=out)
+    for label, name in zip(labels, names):
         cells = ["-" if other == name else "{}-{}-{}".format(*elo.record(name, other)) for other in names]
-        print(name.ljust(width) + "  " + "  ".join(c.rjust(cell) for c in cells), file=out)
+        print(label.ljust(width) + "  " + "  ".join(c.rjust(cell) for c in cells), file=out)
     print(f"\nElo ({anchor} = 0, fitted from all games):", file=out)
     print(elo.table(), file=out)
     return elo

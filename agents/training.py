@@ -240,7 +240,8 @@ def run_demo(config: DemoConfig):
     started = time.perf_counter()
     report = evaluate(trainer.learner.frozen_policy(seed=config.seed), ["random", "greedy"], "connect_four",
                       n_games=config.eval_games, seed=config.seed + 1)
-    print(f"\nfinal evaluation of the trained agent ({time.perf_counter() - started:.0f} s):")
+    print(f"\nfinal evaluation of the trained agent, its last weights as in latest.pt "
+          f"({time.perf_counter() - started:.1f} s):")
     print(report.table())
     for opponent in ("random", "greedy"):
         record = report[opponent]

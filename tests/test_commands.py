@@ -174,8 +174,9 @@ def test_tournament_between_first_movers_is_even(first_legal_players):
     lines = out.getvalue().splitlines()
     assert lines[0] == ("connect_four round robin, 10 games per pair from the empty board "
                         "(row's W-D-L against column)")
-    assert lines[2].split() == ["first_legal", "-", "5-0-5"]
-    assert lines[3].split() == ["first_legal_too", "5-0-5", "-"]
+    assert lines[1].split() == ["1", "2"]
+    assert lines[2].split() == ["1.", "first_legal", "-", "5-0-5"]
+    assert lines[3].split() == ["2.", "first_legal_too", "5-0-5", "-"]
     assert "Elo (first_legal = 0, fitted from all games):" in out.getvalue()
 
 
