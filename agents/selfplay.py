@@ -23,6 +23,7 @@ results included) and returns True to go on, False to stop.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
@@ -216,8 +217,10 @@ class SelfPlayTrainer:
         if self._state is None:
             self._start_games()
         # A time-limited run has no meaningful step total: show the count and rate, no bogus ETA.
+        # Into a log file (not a terminal) the bar writes a line every 30 s, not ten a second.
+        interactive = sys.stderr.isatty()
         bar = tqdm(total=None if time_limit is not None else target, initial=self.step, unit="step", disable=not self.progress,
-                   dynamic_ncols=True, smoothing=0.05)
+                   dynamic_ncols=True, smoothing=0.05, mininterval=0.1 if interactive else 30.0)
         try:
             while self.step < target:
                 if time_limit is not None and time.perf_counter() - started >= time_limit:
