@@ -80,6 +80,9 @@ def _load_error(err: Exception) -> str:
 def load_checkpoint(path: str | os.PathLike, game: Game | str | None = None) -> dict:
     """Read and validate a checkpoint; ``game`` (optional) must match its game."""
     path = Path(path)
+    if path.is_dir():
+        raise FileNotFoundError(f"{path} is a directory; give a checkpoint file in it, such as "
+                                f"{path / 'latest.pt'} or {path / 'best.pt'}")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
     with open(path, "rb") as file:

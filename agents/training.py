@@ -175,7 +175,8 @@ def run_training(config: TrainConfig) -> SelfPlayTrainer:
     print(f"watch it with: tensorboard --logdir {run_dir.parent}")
     remaining = max(0, config.steps - trainer.step)
     if trainer.step:
-        print(f"resuming at step {trainer.step}; {remaining} steps to go")
+        print(f"resuming at step {trainer.step}; {remaining} steps to go"
+              + ("" if remaining else f" (--steps {config.steps} is the run's total: give a larger one)"))
     started = time.perf_counter()
     try:
         trainer.run(remaining, time_limit=config.time_limit)

@@ -133,6 +133,12 @@ def test_resume_with_another_game_is_refused(trained_run):
         build_trainer(config)
 
 
+def test_a_run_directory_is_not_a_checkpoint_file(trained_run):
+    _, first = trained_run
+    with pytest.raises(FileNotFoundError, match="is a directory; give a checkpoint file in it, such as .*latest.pt"):
+        load_policy(first.run_dir)
+
+
 def test_load_for_another_game_is_refused(trained_run):
     _, first = trained_run
     with pytest.raises(CheckpointError, match="is a tictactoe checkpoint, not connect_four"):
