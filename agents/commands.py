@@ -87,8 +87,7 @@ class EvalConfig:
     checkpoint: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="CHECKPOINT")]
     """checkpoint .pt file to evaluate, or a player name such as greedy or alphabeta:2"""
     vs: str | None = None
-    """opponents, comma-separated: random, greedy, alphabeta:D, solver, humanlike:SKILL or .pt paths
-    (default: the ladder, random,greedy,alphabeta:2,alphabeta:4; random,greedy on Gomoku)"""
+    """opponents, comma-separated: random, greedy, alphabeta:D, solver, humanlike:SKILL or .pt paths (default: the ladder, random,greedy,alphabeta:2,alphabeta:4; random,greedy on Gomoku)"""
     games: int = 200
     """games per opponent, half with the evaluated player moving first"""
     game: Annotated[str | None, tyro.conf.arg(metavar="GAME")] = None
@@ -100,8 +99,7 @@ class EvalConfig:
     openings: str | None = None
     """file of start positions, one move string per line (a Pons file works): each is played from both seats"""
     opening_plies: int = 0
-    """start each pair of games from a different random opening of this many plies, played from both seats
-    (0: the empty board); 2 lets matches between deterministic players (checkpoints, alphabeta) sample many games"""
+    """start each pair of games from a different random opening of this many plies, played from both seats (0: the empty board); 2 lets matches between deterministic players (checkpoints, alphabeta) sample many games"""
 
 
 def run_eval(config: EvalConfig, out: TextIO | None = None) -> int:
@@ -169,8 +167,7 @@ class TournamentConfig:
     anchor: str = "random"
     """player whose Elo is fixed at 0; the first player when this one is not in the tournament"""
     opening_plies: int = 2
-    """start each pair of games from a different random opening of this many plies, played from both seats,
-    so that two deterministic players (checkpoints) do not play one game over and over; 0: the empty board"""
+    """start each pair of games from a different random opening of this many plies, played from both seats, so that two deterministic players (checkpoints) do not play one game over and over; 0: the empty board"""
     openings: str | None = None
     """file of start positions, one move string per line, instead of random openings"""
 

@@ -35,9 +35,7 @@ class DQNConfig:
     learning_rate: float = 5e-4
     """Adam learning rate."""
     gamma: float = 0.9
-    """Discount per own move. A win now (1) must stand clear of a win later (at most gamma) in the
-    network's noisy Q-values: at 0.99 the demo agent missed immediate wins and lost about 0.5% of its
-    games to random; at 0.9 about 0.1%, and it beats greedy more often too."""
+    """Discount per own move. A win now (1) must stand clear of a win later (at most gamma) in the network's noisy Q-values: at 0.99 the demo agent missed immediate wins and lost about 0.5% of its games to random; at 0.9 about 0.1%, and it beats greedy more often too."""
     buffer_size: int = 200_000
     """Replay buffer capacity in transitions (symmetric copies included)."""
     batch_size: int = 256

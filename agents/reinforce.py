@@ -34,9 +34,7 @@ class ReinforceConfig:
     batch_moves: int = 2048
     """Decisions collected (before augmentation) per gradient step."""
     entropy_coef: float = 0.1
-    """Weight of the entropy bonus (against unit-variance advantages): large enough that the policy stays
-    stochastic while it meets the opponents that punish its mistakes; at 0.01 it turned nearly deterministic
-    and stalled below 97% against random on Connect Four."""
+    """Weight of the entropy bonus (against unit-variance advantages): large enough that the policy stays stochastic while it meets the opponents that punish its mistakes; at 0.01 it turned nearly deterministic and stalled below 97% against random on Connect Four."""
     value_coef: float = 0.5
     """Weight of the value-head regression loss (baseline='value')."""
     baseline: str = "value"

@@ -60,8 +60,7 @@ class SelfPlayConfig:
     eval_opponents: tuple[str, ...] = LADDER
     """The ladder evaluated against."""
     eval_opening_plies: int = 2
-    """Evaluation game pairs start from random openings of this many plies, one per pair, played from both
-    seats: the greedy learner against a deterministic rung (alphabeta) would otherwise replay one game."""
+    """Evaluation game pairs start from random openings of this many plies, one per pair, played from both seats: the greedy learner against a deterministic rung (alphabeta) would otherwise replay one game."""
     eval_at_end: bool = True
     """Evaluate once more when a run ends between two evaluations."""
     log_interval: int = 10_000

@@ -42,7 +42,7 @@ class TrainConfig:
     algo: Optional[AlgoName] = None
     """Learning algorithm (default dqn; with --resume, the checkpoint's)."""
     steps: int = 2_000_000
-    """Total environment steps (learner moves) of the run; a resumed run continues up to this."""
+    """Total environment steps (learner moves) of the run, reached at the end of a batch of moves (so a little past it); a resumed run continues up to this."""
     seed: int = 0
     """Seed of everything random in the run."""
     logdir: str = "runs"
