@@ -117,7 +117,8 @@ def run_eval(config: EvalConfig, out: TextIO | None = None) -> int:
     openings = start_positions(game, config.openings, config.opening_plies, config.games, config.seed)
     report = evaluate(players[config.checkpoint], {name: players[name] for name in opponents}, game,
                       n_games=config.games, seed=config.seed, openings=openings)
-    print(f"{config.checkpoint} against {', '.join(opponents)}", file=out)
+    start = "" if openings is None else f", from {len(set(openings))} openings, each from both seats"
+    print(f"{config.checkpoint} against {', '.join(opponents)}{start}", file=out)
     print(report.table(), file=out)
     if config.optimal_moves:
         _print_optimal_move_rates(players[config.checkpoint], game, config.optimal_moves, out)

@@ -109,8 +109,11 @@ class OpponentPool:
         self.max_snapshots = int(max_snapshots)
         self.self_weight = weights.pop(SELF, 0.0)
         self.snapshot_weight = weights.pop(SNAPSHOTS, 0.0)
-        self.scripted = {name: make_policy(name, learner.game, seed=seed + 1 + i)
-                         for i, name in enumerate(weights)}
+        try:
+            self.scripted = {name: make_policy(name, learner.game, seed=seed + 1 + i)
+                             for i, name in enumerate(weights)}
+        except ValueError as err:
+            raise ValueError(f"{err} (besides these, the pool takes '{SELF}' and '{SNAPSHOTS}')") from None
         self.scripted_weights = weights
         self.snapshots: list[tuple[str, object, dict]] = []
         self._seed = seed

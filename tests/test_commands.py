@@ -206,6 +206,13 @@ def test_tournament_plays_each_random_opening_from_both_seats(first_legal_player
     assert len(set(results)) > 1  # the openings make the games differ
 
 
+def test_eval_with_openings_says_so(capsys):
+    assert cli.main(["eval", "greedy", "--vs", "random", "--games", "6", "--opening-plies", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "greedy against random, from 3 openings, each from both seats"
+    assert cli.main(["eval", "greedy", "--vs", "random", "--games", "6"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "greedy against random"
+
+
 def test_random_openings_are_legal_distinct_and_seeded():
     game = rules.CONNECT_FOUR
     openings = random_openings(game, 49, 2, seed=0)

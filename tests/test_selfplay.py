@@ -127,7 +127,7 @@ def test_bad_pool_weights_are_refused(text, message):
 
 
 def test_unknown_opponent_name_is_refused():
-    with pytest.raises(ValueError, match="unknown opponent 'grandmaster'"):
+    with pytest.raises(ValueError, match="unknown opponent 'grandmaster'.*the pool takes 'self' and 'snapshots'"):
         OpponentPool(_learner(TICTACTOE), "self=1,grandmaster=1")
 
 
