@@ -10,7 +10,8 @@ from typing import Sequence
 import numpy as np
 
 from boardgym.envs import rules
-from boardgym.envs.rules import Game, IllegalMoveError, get_game
+from boardgym.envs.core import checked_moves
+from boardgym.envs.rules import Game, get_game
 
 
 @dataclass
@@ -66,27 +67,12 @@ def play_games(
             boards = np.flatnonzero(active & (mover == index))
             if boards.size:
                 chosen = policy.act(planes[boards], masks[boards], greedy=greedy)
-                actions[boards] = _legal_or_raise(policy, chosen, masks[boards])
+                actions[boards] = checked_moves(policy, chosen, masks[boards], "game", boards)
         if history is not None:
             history[active, state.num_moves[active]] = actions[active]
         rules.step_unchecked(game, state, actions, active)
     return Games(seats=seats, winners=state.winner.astype(np.int8),
                  lengths=(state.num_moves - start_moves).astype(np.int16), moves=history)
-
-
-def _legal_or_raise(policy, chosen, masks: np.ndarray) -> np.ndarray:
-    """``chosen`` as intp if it is one legal move per row, else IllegalMoveError naming the policy."""
-    chosen = np.asarray(chosen)
-    if chosen.shape != (len(masks),) or not np.issubdtype(chosen.dtype, np.integer):
-        raise IllegalMoveError(f"{policy!r} returned {chosen!r}; expected {len(masks)} integer moves")
-    chosen = chosen.astype(np.intp)
-    in_range = (chosen >= 0) & (chosen < masks.shape[1])
-    legal = in_range & (masks[np.arange(len(masks)), np.where(in_range, chosen, 0)] == 1)
-    if not legal.all():
-        row = int(np.flatnonzero(~legal)[0])
-        raise IllegalMoveError(f"{policy!r} returned illegal move {int(chosen[row])}; "
-                               f"legal moves: {np.flatnonzero(masks[row]).tolist()}")
-    return chosen
 
 
 def alternate_seats(n_games: int, first: int = 0, second: int = 1) -> np.ndarray:

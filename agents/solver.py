@@ -41,7 +41,8 @@ from boardgym.agents.jit import jit, popcount
 from boardgym.agents.policy import check_batch, sample_legal
 from boardgym.agents.scripted import ScriptedPolicy, make_policy, register
 from boardgym.envs import rules
-from boardgym.envs.rules import CONNECT_FOUR, Game, IllegalMoveError, get_game
+from boardgym.envs.core import checked_moves
+from boardgym.envs.rules import CONNECT_FOUR, Game, get_game
 
 WIDTH, HEIGHT = CONNECT_FOUR.cols, CONNECT_FOUR.rows
 STRIDE = HEIGHT + 1
@@ -467,12 +468,9 @@ def optimal_move_rate(policy, positions_path_or_lines, game: Game | str = CONNEC
     for start in range(0, len(entries), batch_size):
         boards = [rules.board_from_moves(game, moves) for moves in texts[start:start + batch_size]]
         mask = np.stack([board.legal_mask() for board in boards])
-        actions = np.asarray(policy.act(np.stack([board.observe() for board in boards]), mask, greedy=True))
-        actions = actions.astype(np.int64)
-        in_range = actions.shape == (len(boards),) and ((actions >= 0) & (actions < game.n_actions)).all()
-        if not in_range or not mask[np.arange(len(actions)), actions].all():
-            raise IllegalMoveError(f"{policy!r} returned illegal moves {actions.tolist()} for masks {mask.tolist()}")
-        chosen[start:start + len(actions)] = actions
+        actions = policy.act(np.stack([board.observe() for board in boards]), mask, greedy=True)
+        chosen[start:start + len(boards)] = checked_moves(policy, actions, mask, "position",
+                                                          np.arange(start, start + len(boards)) + 1)
     outcomes = np.array([np.sign(score) if score is not None else solver.solve(position, weak=True)
                          for (_, score), position in zip(entries, parsed)], dtype=np.int8)
     optimal = np.array([outcome < 0 or np.sign(solver.move_value(position, int(move), weak=True)) == outcome

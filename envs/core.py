@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from boardgym.envs.rules import NO_WINNER, Game
+from boardgym.envs.rules import NO_WINNER, Game, IllegalMoveError
 
 AGENTS = ("player_0", "player_1")
 ILLEGAL_MOVE_MODES = ("raise", "lose")
@@ -47,6 +47,25 @@ def illegal_move_message(action, legal_moves: list[int]) -> str:
     else:
         why = f"move {as_move(action)} is illegal here (out of range, a full column or a taken cell)"
     return f"{why}; legal moves: {legal_moves}"
+
+
+def checked_moves(player, chosen, masks: np.ndarray, unit: str, indices, role: str = "") -> np.ndarray:
+    """``chosen`` (``player``'s answer to a batch) as intp when it is one legal
+    move per row of ``masks``; else IllegalMoveError naming the player (``role``
+    then its repr, formatted only then), the first bad move, where it was
+    (``unit`` and ``indices[row]``, e.g. "game 3") and the legal moves there.
+    Shared by every loop that lets a policy move a batch."""
+    chosen = np.asarray(chosen)
+    if chosen.shape != (len(masks),) or not np.issubdtype(chosen.dtype, np.integer):
+        raise IllegalMoveError(f"{role}{player!r} returned {chosen.dtype} {chosen.shape}, expected {len(masks)} integer moves")
+    chosen = chosen.astype(np.intp)
+    in_range = (chosen >= 0) & (chosen < masks.shape[1])
+    legal = in_range & (masks[np.arange(len(masks)), np.where(in_range, chosen, 0)] == 1)
+    if not legal.all():
+        row = int(np.flatnonzero(~legal)[0])
+        raise IllegalMoveError(f"{role}{player!r} chose {int(chosen[row])} in {unit} {int(indices[row])}; "
+                               f"legal moves: {np.flatnonzero(masks[row]).tolist()}")
+    return chosen
 
 
 def status_text(phase: int, winner: int, to_move: int) -> str:

@@ -10,7 +10,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from boardgym.envs import rules
-from boardgym.envs.core import check_illegal_move_mode, observation_space
+from boardgym.envs.core import check_illegal_move_mode, checked_moves, observation_space
 from boardgym.envs.gym_env import check_learner_seat
 from boardgym.envs.opponents import make_opponent
 from boardgym.envs.rules import CONNECT_FOUR, GOMOKU, NO_WINNER, TICTACTOE, Game, IllegalMoveError
@@ -159,16 +159,8 @@ class BoardGameVectorEnv(VectorEnv):
         # sub-state when most boards reply, as they do.
         observation = np.take(rules.observe(self.game, self.state), boards, axis=0)
         mask = np.take(rules.legal_mask(self.game, self.state), boards, axis=0)
-        chosen = np.asarray(self.opponent.act(observation, mask))
-        if chosen.shape != boards.shape or not np.issubdtype(chosen.dtype, np.integer):
-            raise IllegalMoveError(f"the opponent {self.opponent!r} returned {chosen.dtype} {chosen.shape}, "
-                                   f"expected {boards.size} integer moves")
-        in_range = (chosen >= 0) & (chosen < self.game.n_actions)
-        bad = np.flatnonzero(~in_range | (mask[np.arange(boards.size), np.where(in_range, chosen, 0)] == 0))
-        if bad.size:
-            b = int(bad[0])
-            raise IllegalMoveError(f"the opponent {self.opponent!r} chose {int(chosen[b])} in sub-environment "
-                                   f"{int(boards[b])}; legal moves: {np.flatnonzero(mask[b]).tolist()}")
+        chosen = checked_moves(self.opponent, self.opponent.act(observation, mask), mask, "sub-environment", boards,
+                               role="the opponent ")
         actions = np.zeros(self.num_envs, dtype=np.intp)
         actions[boards] = chosen
         rules.step_unchecked(self.game, self.state, actions, boards_mask)
