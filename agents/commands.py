@@ -135,8 +135,8 @@ def _print_optimal_move_rates(policy, game: Game, paths, out: TextIO) -> None:
         parts = [f"{summary[kind + '_rate']:.1%} of {count} {'won' if kind == 'win' else 'drawn'}"
                  for kind, count in counted.items()]
         total = sum(counted.values())
-        rate = sum(summary[kind + "_rate"] * count for kind, count in counted.items()) / total if total else 0.0
         lost = summary["positions"] - total
+        rate = (summary["optimal"] - lost) / total if total else 0.0  # every move in a lost position counts as optimal
         line = f"optimal moves on {path}: {rate:.1%} of {total} won or drawn positions"
         line += f" ({', '.join(parts)})" if parts else ""
         if lost:

@@ -27,7 +27,6 @@ from boardgym.envs.rules import Game, get_game
 LADDER = ("random", "greedy", "alphabeta:2", "alphabeta:4")
 
 
-
 def ladder(game: Game | str) -> tuple[str, ...]:
     """The :data:`LADDER` rungs that can play ``game``: alpha-beta searches 64-bit
     bitboards, so Gomoku's ladder is random and greedy."""
@@ -185,12 +184,11 @@ def random_openings(game: Game | str, count: int, plies: int, seed: int = 0) -> 
     rng = np.random.default_rng(seed)
     found: dict[str, None] = {}
     for _ in range(50 * count):
-        state, moves = rules.initial(game, 1), []
-        while len(moves) < plies and not state.terminated[0]:
-            moves.append(int(rng.choice(np.flatnonzero(rules.legal_mask(game, state)[0]))))
-            rules.step_unchecked(game, state, np.array(moves[-1:]))
-        if not state.terminated[0]:
-            found[rules.encode_moves(game, moves)] = None
+        board = rules.Board(game)
+        while len(board.moves) < plies and not board.terminated:
+            board.play(int(rng.choice(board.legal_moves())))
+        if not board.terminated:
+            found[rules.encode_moves(game, board.moves)] = None
             if len(found) == count:
                 break
     if not found:

@@ -111,7 +111,8 @@ def train_one(config: EncodersExperimentConfig, encoder_name: str, seed: int, ru
     import torch
 
     from boardgym.agents.dqn import DQNLearner
-    from boardgym.agents.encoders import build_encoder, make_encoder
+    from boardgym.agents.encoders import build_encoder
+    from boardgym.envs.rules import get_game
     from boardgym.agents.seeding import seed_everything
     from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
     from boardgym.agents.tensorboard import RunLogger
@@ -119,10 +120,7 @@ def train_one(config: EncodersExperimentConfig, encoder_name: str, seed: int, ru
     torch.set_num_threads(1)
     seed_everything(seed)
     fit_started = time.perf_counter()
-    if encoder_name == "planes":
-        encoder = build_encoder(config.game, "planes", config.dqn.channels, config.dqn.conv_layers)
-    else:
-        encoder = make_encoder(encoder_name, config.game, seed=seed)
+    encoder = build_encoder(get_game(config.game), encoder_name, config.dqn.channels, config.dqn.conv_layers, seed)
     fit_seconds = time.perf_counter() - fit_started
     learner_config = dataclasses.replace(config.dqn, encoder=encoder_name)
     learner = DQNLearner(config.game, learner_config, encoder=encoder, seed=seed)
