@@ -23,6 +23,7 @@ results included) and returns True to go on, False to stop.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -31,7 +32,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from boardgym.agents.elo import EloTable
-from boardgym.agents.evaluation import LADDER, EvalReport, evaluate, random_openings
+from boardgym.agents.evaluation import LADDER, EvalReport, evaluate, ladder, random_openings
 from boardgym.agents.learner import Episodes
 from boardgym.agents.scripted import make_policy
 from boardgym.envs import rules
@@ -80,6 +81,13 @@ class SelfPlayConfig:
         if "random" not in self.eval_opponents:
             raise ValueError("SelfPlayConfig.eval_opponents must include 'random' (the Elo anchor)")
         parse_weights(self.opponents)
+
+    def for_game(self, game) -> "SelfPlayConfig":
+        """This config, with the default ladder cut to the rungs that can play
+        ``game`` (alpha-beta searches 64-bit bitboards, so not 15x15 Gomoku)."""
+        if self.eval_opponents == LADDER and ladder(game) != LADDER:
+            return dataclasses.replace(self, eval_opponents=ladder(game))
+        return self
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -191,7 +199,7 @@ class SelfPlayTrainer:
     def __init__(self, learner, pool: OpponentPool, config: SelfPlayConfig | None = None, *, seed: int = 0,
                  logger=None, run_dir=None, run_config: dict | None = None, progress: bool = False):
         self.learner, self.pool = learner, pool
-        self.config = config or SelfPlayConfig()
+        self.config = (config or SelfPlayConfig()).for_game(learner.game)
         self.game = learner.game
         self.seed = int(seed)
         self.rng = np.random.default_rng(seed)

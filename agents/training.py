@@ -23,7 +23,7 @@ from boardgym.agents.checkpoint import (CheckpointError, learner_classes, learne
                                        restore_trainer)
 from boardgym.agents.dqn import DQNConfig
 from boardgym.agents.reinforce import ReinforceConfig
-from boardgym.agents.evaluation import LADDER, evaluate, ladder
+from boardgym.agents.evaluation import evaluate
 from boardgym.agents.seeding import seed_everything
 from boardgym.agents.scripted import make_policy
 from boardgym.agents.selfplay import OpponentPool, SelfPlayConfig, SelfPlayTrainer
@@ -105,8 +105,8 @@ def build_trainer(config: TrainConfig) -> SelfPlayTrainer:
     config = dataclasses.replace(config, game=game, algo=algo)
     if config.encoder is not None:
         config = dataclasses.replace(config, **{algo: dataclasses.replace(getattr(config, algo), encoder=config.encoder)})
-    if config.selfplay.eval_opponents == LADDER and ladder(game) != LADDER:  # the default ladder, on Gomoku
-        config = dataclasses.replace(config, selfplay=dataclasses.replace(config.selfplay, eval_opponents=ladder(game)))
+    # The ladder this game can play (no alpha-beta on Gomoku), checked below and saved with the run.
+    config = dataclasses.replace(config, selfplay=config.selfplay.for_game(game))
     seed_everything(config.seed)
     learner_class, _ = learner_classes(algo)
     learner = learner_class(game, getattr(config, algo), seed=config.seed)

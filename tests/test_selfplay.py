@@ -153,6 +153,16 @@ def test_callbacks_see_steps_and_evaluations_and_can_stop_the_run():
     assert any("charts/steps_per_second" in metrics for _, metrics in seen)
 
 
+def test_the_default_ladder_on_gomoku_leaves_out_alphabeta():
+    from boardgym.envs.rules import GOMOKU
+
+    learner = _learner(GOMOKU)
+    trainer = SelfPlayTrainer(learner, OpponentPool(learner, "self=1", seed=0), SelfPlayConfig(), seed=0)
+    assert trainer.config.eval_opponents == ("random", "greedy")
+    chosen = SelfPlayConfig(eval_opponents=("random", "alphabeta:1"))
+    assert chosen.for_game(GOMOKU) is chosen and SelfPlayConfig().for_game(CONNECT_FOUR) == SelfPlayConfig()
+
+
 class _FirstLegal:
     def act(self, observation, action_mask, *, greedy=True):
         return np.argmax(np.asarray(action_mask) > 0, axis=1)
